@@ -1,0 +1,46 @@
+import { INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, WorkerModule } from './app.module';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+
+function logLevels(config: AppConfig): LogLevel[] {
+  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
+  return order.slice(0, order.indexOf(config.logLevel) + 1);
+}
+
+/** Builds the HTTP application (used by main.ts, the tests and the benchmarks). */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: logLevels(config),
+  });
+  app.useBodyParser('json', { limit: config.maxBodySize });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Behavior execution service')
+      .setDescription(
+        'Runs the heavy behaviors of page deployments (group assignment, theme creation) on queue ' +
+          'workers, with progress, cancellation and time limits. Trigger, then poll the task until ' +
+          'its state is SUCCESS or FAILURE.',
+      )
+      .setVersion('1.0.0')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}
+
+/** Workers only: no HTTP server. */
+export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
+  const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    logger: logLevels(config),
+  });
+  ctx.enableShutdownHooks();
+  return ctx;
+}

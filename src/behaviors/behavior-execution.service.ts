@@ -1,0 +1,120 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DeploymentsRepository } from '../deployments/deployments.repository';
+import { TaskOutcomes } from '../tasks/task-outcomes.service';
+import { TaskStore } from '../tasks/task.store';
+import { TaskRecord, TaskStage } from '../tasks/task.types';
+import { behaviorInfo } from './engine/catalog';
+import { BehaviorFailure } from './engine/errors';
+import { formatTimedelta } from './engine/execution-time';
+import { AnyBehaviorResult, BehaviorType } from './engine/types';
+import { BehaviorRunner } from './runner/behavior-runner';
+
+export type RunResult = Record<string, unknown> & { success: true; execution_time: string; task_id: string };
+
+export type ExecutionOutcome =
+  | { kind: 'succeeded'; result: RunResult }
+  | { kind: 'failed'; failure: BehaviorFailure }
+  /** Nothing ran: the task was already finished or has gone (its deployment was deleted). */
+  | { kind: 'skipped' };
+
+/**
+ * Runs one task from start to end, for a queue worker and for a synchronous request alike:
+ * reads the deployment and students from Redis at run time (so an edited config is what runs),
+ * hands them to a runner thread, and records the outcome.
+ */
+@Injectable()
+export class BehaviorExecutionService {
+  private readonly logger = new Logger(BehaviorExecutionService.name);
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly outcomes: TaskOutcomes,
+    private readonly deployments: DeploymentsRepository,
+  ) {}
+
+  async execute(taskId: string, runner: BehaviorRunner, signal: AbortSignal): Promise<ExecutionOutcome> {
+    const queued = await this.store.get(taskId);
+    if (queued === null) return { kind: 'skipped' };
+    const startedAt = new Date();
+    const t0 = process.hrtime.bigint();
+    const deployment = await this.deployments.get(queued.deployment_id);
+    const students = deployment === null ? [] : await this.deployments.allSubmissions(queued.deployment_id);
+
+    const started = await this.store.start(taskId, students.length);
+    if (started === 'missing' || started === 'terminal') return { kind: 'skipped' };
+    const record: TaskRecord = {
+      ...queued,
+      lifecycle: 'running',
+      started_at: startedAt.toISOString(),
+      input_student_count: students.length,
+    };
+    if (started === 'cancel') {
+      const latest = await this.store.get(taskId);
+      return this.fail(record, new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'));
+    }
+    const behavior = deployment?.behaviors[record.behavior_number];
+    if (deployment === null || behavior === undefined) {
+      const what = deployment === null ? `Deployment ${record.deployment_id}` : `Behavior ${record.behavior_number}`;
+      return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
+    }
+
+    try {
+      await this.store.progress(taskId, 30, 'execution', 'Executing behavior...');
+      const output = await runner.run(behavior.type, behavior.config, students, {
+        signal,
+        onProgress: (u) => {
+          this.store.progress(taskId, u.progress, u.stage as TaskStage, u.status).catch(() => undefined);
+        },
+      });
+      await this.store.progress(taskId, 90, 'saving', 'Saving results...');
+      const micros = Number(process.hrtime.bigint() - t0) / 1000;
+      const result: RunResult = {
+        success: true,
+        ...output,
+        execution_time: formatTimedelta(micros),
+        executed_at: startedAt.toISOString(),
+        task_id: taskId,
+      };
+      const written = await this.outcomes.succeed(record, {
+        result: JSON.stringify(result),
+        variable: outputVariable(behavior.type, record.behavior_number, output),
+        groupsCreated: 'groups' in output ? Object.keys(output.groups).length : null,
+        themesCreated: 'themes' in output ? output.themes.length : null,
+      });
+      if (written === 'cancel') {
+        // A cancel arrived after the behavior's last checkpoint: honour it, drop the result.
+        const latest = await this.store.get(taskId);
+        return this.fail(record, new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'));
+      }
+      return written === 'ok' ? { kind: 'succeeded', result } : { kind: 'skipped' };
+    } catch (err) {
+      const failure =
+        err instanceof BehaviorFailure
+          ? err
+          : new BehaviorFailure('crashed', err instanceof Error ? err.message : String(err));
+      if (failure.kind === 'crashed') this.logger.error(`Task ${taskId} crashed: ${failure.message}`);
+      return this.fail(record, failure);
+    }
+  }
+
+  private async fail(record: TaskRecord, failure: BehaviorFailure): Promise<ExecutionOutcome> {
+    const written = await this.outcomes.fail(record, failure);
+    return written === 'ok' ? { kind: 'failed', failure } : { kind: 'skipped' };
+  }
+}
+
+/** `group_{n}` holds `{"Group1": [names]}`, `theme_{n}` the theme list, for later pages. */
+function outputVariable(
+  type: BehaviorType,
+  behaviorNumber: string,
+  output: AnyBehaviorResult,
+): { name: string; value: string } | null {
+  const prefix = behaviorInfo(type).outputVariablePrefix;
+  if (prefix === 'group' && 'groups' in output) {
+    return { name: `group_${behaviorNumber}`, value: JSON.stringify(output.groups) };
+  }
+  if (prefix === 'theme' && 'themes' in output) {
+    return { name: `theme_${behaviorNumber}`, value: JSON.stringify(output.themes) };
+  }
+  return null;
+}

@@ -1,0 +1,38 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { BehaviorsService, TriggerResponse } from './behaviors.service';
+import { BehaviorListDto, TriggerBehaviorDto } from './dto/trigger-behavior.dto';
+import { TriggerDocs } from './trigger-docs.decorator';
+
+/** 202 for a queued run, 200 for a finished synchronous one. */
+export function sendTrigger(res: Response, outcome: TriggerResponse): TriggerResponse['body'] {
+  res.status(outcome.mode === 'async' ? 202 : 200);
+  return outcome.body;
+}
+
+@ApiTags('behaviors')
+@Controller('api/page-deployments/:deploymentId/behaviors')
+export class BehaviorsController {
+  constructor(private readonly behaviors: BehaviorsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "List the deployment's behaviors", operationId: 'listBehaviors' })
+  @ApiOkResponse({ type: BehaviorListDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  list(@Param('deploymentId') deploymentId: string): Promise<BehaviorListDto> {
+    return this.behaviors.list(deploymentId);
+  }
+
+  @Post('trigger')
+  @HttpCode(202)
+  @TriggerDocs(false)
+  async trigger(
+    @Param('deploymentId') deploymentId: string,
+    @Body() dto: TriggerBehaviorDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TriggerResponse['body']> {
+    return sendTrigger(res, await this.behaviors.trigger(deploymentId, dto));
+  }
+}

@@ -1,0 +1,87 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+const groupsSchema = {
+  type: 'object',
+  additionalProperties: { type: 'array', items: { type: 'string' } },
+  example: { Group1: ['ana@school.edu', 'ben@school.edu'], Group2: ['cy@school.edu', 'di@school.edu'] },
+} as const;
+
+const explanationsSchema = {
+  type: 'object',
+  additionalProperties: { type: 'string' },
+  example: { Group1: 'Ana and Ben both wrote about solar panels and battery storage.' },
+} as const;
+
+export class GroupingMetadataDto {
+  @ApiProperty({ example: 24 }) total_students!: number;
+  @ApiProperty({ example: 6 }) total_groups!: number;
+  @ApiProperty({ example: 4 }) group_size_target!: number;
+  @ApiProperty({ enum: ['students_per_group', 'number_of_groups'] }) group_size_mode!: string;
+  @ApiProperty({ enum: ['homogeneous', 'diverse', 'mixed', 'random'] }) grouping_method!: string;
+  @ApiProperty() includes_explanations!: boolean;
+  @ApiProperty({ example: 'Group Assignment' }) label!: string;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Mean cosine similarity of answers within a group (null when answers were not compared)',
+  })
+  mean_within_group_similarity!: number | null;
+  @ApiProperty({ enum: ['llm', 'answers', 'mixed', 'none', 'shuffle'] }) explanation_source!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'use-lite-512' }) embedding_provider!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why a fallback provider was used' })
+  embedding_fallback!: string | null;
+}
+
+export class ThemeDto {
+  @ApiProperty({ example: 'Solar & Battery Storage' }) title!: string;
+  @ApiProperty({ example: 'Theme based on 7 student responses' }) description!: string;
+  @ApiProperty({ type: [String], example: ['solar', 'battery', 'storage'] }) keywords!: string[];
+  @ApiProperty({ type: [String] }) snippets!: string[];
+  @ApiProperty({ example: 7 }) document_count!: number;
+  @ApiProperty({ example: 0 }) cluster_id!: number;
+  @ApiProperty({ type: [String] }) student_names!: string[];
+  @ApiProperty({ example: 7 }) student_count!: number;
+}
+
+export class ThemeMetadataDto {
+  @ApiProperty() total_students!: number;
+  @ApiProperty() total_themes!: number;
+  @ApiProperty({ type: Number, nullable: true }) requested_themes!: number | null;
+  @ApiProperty({ example: 'kmeans' }) clustering_method!: string;
+  @ApiProperty() includes_llm_polish!: boolean;
+  @ApiProperty() label!: string;
+  @ApiProperty({ example: 'use-lite-512' }) embedding_provider!: string;
+  @ApiProperty({ type: String, nullable: true }) embedding_fallback!: string | null;
+  @ApiProperty({ enum: ['llm', 'keywords', 'mixed'] }) title_source!: string;
+}
+
+class RunInfoDto {
+  @ApiProperty({ example: true, description: 'Always true: a failed run is a FAILURE, never a result' })
+  success!: boolean;
+
+  @ApiProperty({ example: '0:00:01.234567', description: "Formatted like Python's str(timedelta)" })
+  execution_time!: string;
+
+  @ApiProperty({ format: 'date-time' }) executed_at!: string;
+
+  @ApiProperty({ format: 'uuid' }) task_id!: string;
+}
+
+export class GroupAssignmentRunResultDto extends RunInfoDto {
+  @ApiProperty(groupsSchema) groups!: Record<string, string[]>;
+  @ApiProperty(explanationsSchema) explanations!: Record<string, string>;
+  @ApiProperty({ type: GroupingMetadataDto }) metadata!: GroupingMetadataDto;
+}
+
+export class ThemeCreationRunResultDto extends RunInfoDto {
+  @ApiProperty({ type: [ThemeDto] }) themes!: ThemeDto[];
+  @ApiProperty({ type: ThemeMetadataDto }) metadata!: ThemeMetadataDto;
+}
+
+export class SyncGroupAssignmentResponseDto extends GroupAssignmentRunResultDto {
+  @ApiProperty({ example: '1' }) behavior_number!: string;
+}
+
+export class SyncThemeCreationResponseDto extends ThemeCreationRunResultDto {
+  @ApiProperty({ example: '2' }) behavior_number!: string;
+}

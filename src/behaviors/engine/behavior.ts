@@ -1,0 +1,37 @@
+import { BehaviorAbortedError } from './errors';
+import { BehaviorConfigs, BehaviorResults, BehaviorType, Submission } from './types';
+import { Embedder } from './vectors/embedder';
+
+/**
+ * What a behavior is given: its input, its config, a way to report progress and a signal.
+ * Nothing from Nest, so the same function runs in a worker thread, a test or a benchmark.
+ */
+export interface BehaviorContext<C> {
+  students: readonly Submission[];
+  config: C;
+  /** Aborted on cancel or at the soft time limit; its reason says which. */
+  signal: AbortSignal;
+  /**
+   * Throws BehaviorAbortedError once the run has been asked to stop. Cheap enough to call in
+   * inner loops; it also sees a stop request while the thread is busy and cannot take messages.
+   */
+  checkpoint(): void;
+  /** Reports the behavior's own progress step (40..85). */
+  progress(percent: number, status: string): void;
+  /** Text vectors from the configured provider, with its cache and fallback. */
+  embed: Embedder;
+}
+
+export type BehaviorFn<T extends BehaviorType> = (
+  ctx: BehaviorContext<BehaviorConfigs[T]>,
+) => Promise<BehaviorResults[T]>;
+
+/** A checkpoint for code that has only a signal (tests, benchmarks, providers). */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new BehaviorAbortedError(String(signal.reason ?? 'aborted'));
+}
+
+/** Gives the event loop a turn so stop messages and timers can be handled mid-computation. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

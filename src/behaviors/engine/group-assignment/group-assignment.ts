@@ -1,0 +1,64 @@
+import { BehaviorFn } from '../behavior';
+import { groupCount, groupName } from '../group-count';
+import { requireStudents, studentTexts } from '../students';
+import { analyzeTexts } from '../text/analyze';
+import { documentFrequencies, explainGroup } from './explanations';
+import { assignGroups } from './grouping';
+import { meanWithinGroupSimilarity } from './swaps';
+
+export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
+  const c = ctx.config;
+  ctx.progress(40, 'Filtering student data...');
+  // Sorted by name so the groups depend on the answers, not on the order they were stored in.
+  const students = studentTexts(ctx.students, c.selected_submission_prompts).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  requireStudents(students, ctx.students.length, 2, 'create groups', c.selected_submission_prompts);
+  const k = groupCount(students.length, c.group_size, c.group_size_mode);
+  ctx.checkpoint();
+
+  ctx.progress(50, 'Building student vectors...');
+  const texts = students.map((s) => s.text);
+  const analyses = analyzeTexts(texts, ctx.checkpoint);
+  const vectors = await ctx.embed(texts, analyses, ctx.signal, ctx.checkpoint);
+  ctx.checkpoint();
+
+  ctx.progress(60, 'Performing hierarchical clustering...');
+  const groups = assignGroups(vectors.matrix, k, c.grouping_method, ctx.checkpoint);
+  const similarity = meanWithinGroupSimilarity(vectors.matrix, groups);
+  ctx.checkpoint();
+
+  const named: Record<string, string[]> = {};
+  const explanations: Record<string, string> = {};
+  if (c.include_explanations) {
+    ctx.progress(75, 'Generating group explanations...');
+    const df = documentFrequencies(analyses);
+    groups.forEach((members, g) => {
+      if (g % 256 === 0) ctx.checkpoint();
+      const texts = members.map((i) => ({ name: students[i].name, analysis: analyses[i] }));
+      explanations[groupName(g)] = explainGroup(texts, c.grouping_method, df, students.length);
+    });
+  }
+
+  ctx.progress(85, 'Finalizing results...');
+  groups.forEach((members, g) => {
+    named[groupName(g)] = members.map((i) => students[i].name).sort();
+  });
+  return {
+    groups: named,
+    explanations,
+    metadata: {
+      total_students: students.length,
+      total_groups: groups.length,
+      group_size_target: c.group_size,
+      group_size_mode: c.group_size_mode,
+      grouping_method: c.grouping_method,
+      includes_explanations: c.include_explanations,
+      label: c.label,
+      mean_within_group_similarity: similarity === null ? null : Math.round(similarity * 10000) / 10000,
+      explanation_source: c.include_explanations ? 'answers' : 'none',
+      embedding_provider: vectors.provider,
+      embedding_fallback: vectors.fallback,
+    },
+  };
+};

@@ -1,0 +1,150 @@
+import { seededRandom } from '../random';
+import { dotVec, Matrix } from '../vectors/matrix';
+
+export interface Clustering {
+  k: number;
+  assignments: Int32Array;
+  /** k x d, unit length */
+  centroids: Float64Array;
+}
+
+function normalizeCentroids(c: Float64Array, k: number, d: number): void {
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) s += c[j * d + t] ** 2;
+    if (s > 0) {
+      const inv = 1 / Math.sqrt(s);
+      for (let t = 0; t < d; t++) c[j * d + t] *= inv;
+    }
+  }
+}
+
+function nearest(m: Matrix, i: number, c: Float64Array, k: number): [number, number] {
+  let best = 0;
+  let bestSim = -Infinity;
+  for (let j = 0; j < k; j++) {
+    const s = dotVec(m, i, c, j * m.d);
+    if (s > bestSim) {
+      bestSim = s;
+      best = j;
+    }
+  }
+  return [best, bestSim];
+}
+
+/**
+ * Spherical k-means (cosine) with k-means++ seeding from a fixed seed, so the same answers
+ * always give the same themes. A cluster that empties is re-seeded with the answer that fits
+ * its own cluster worst.
+ */
+export function kmeans(m: Matrix, k: number, checkpoint: () => void, seed = 42, maxIterations = 30): Clustering {
+  const { n, d } = m;
+  const random = seededRandom(seed);
+  const centroids = new Float64Array(k * d);
+  const setCentroid = (j: number, i: number) => {
+    for (let t = 0; t < d; t++) centroids[j * d + t] = m.data[i * d + t];
+  };
+  // k-means++: each next seed is drawn in proportion to its distance from the chosen ones.
+  setCentroid(0, Math.floor(random() * n));
+  const dist = new Float64Array(n).fill(Infinity);
+  for (let j = 1; j < k; j++) {
+    checkpoint();
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const dj = Math.max(0, 1 - dotVec(m, i, centroids, (j - 1) * d));
+      if (dj < dist[i]) dist[i] = dj;
+      total += dist[i] * dist[i];
+    }
+    let pick = 0;
+    if (total > 0) {
+      let r = random() * total;
+      for (pick = 0; pick < n - 1; pick++) {
+        r -= dist[pick] * dist[pick];
+        if (r <= 0) break;
+      }
+    } else {
+      pick = Math.floor(random() * n);
+    }
+    setCentroid(j, pick);
+  }
+
+  const assignments = new Int32Array(n).fill(-1);
+  const fit = new Float64Array(n);
+  for (let iter = 0; iter < maxIterations; iter++) {
+    checkpoint();
+    let moved = 0;
+    for (let i = 0; i < n; i++) {
+      if (i % 4096 === 0) checkpoint();
+      const [j, s] = nearest(m, i, centroids, k);
+      fit[i] = s;
+      if (assignments[i] !== j) {
+        assignments[i] = j;
+        moved++;
+      }
+    }
+    centroids.fill(0);
+    const counts = new Int32Array(k);
+    for (let i = 0; i < n; i++) {
+      const j = assignments[i];
+      counts[j]++;
+      for (let t = 0; t < d; t++) centroids[j * d + t] += m.data[i * d + t];
+    }
+    for (let j = 0; j < k; j++) {
+      if (counts[j] > 0) continue;
+      // Empty cluster: take the worst-fitting answer of a cluster that can spare one.
+      let worst = -1;
+      for (let i = 0; i < n; i++) {
+        if (counts[assignments[i]] > 1 && (worst < 0 || fit[i] < fit[worst])) worst = i;
+      }
+      if (worst < 0) continue;
+      const from = assignments[worst];
+      for (let t = 0; t < d; t++) centroids[from * d + t] -= m.data[worst * d + t];
+      counts[from]--;
+      assignments[worst] = j;
+      counts[j] = 1;
+      fit[worst] = 1;
+      setCentroid(j, worst);
+      moved++;
+    }
+    normalizeCentroids(centroids, k, d);
+    if (moved === 0) break;
+  }
+  return { k, assignments, centroids };
+}
+
+/**
+ * Simplified silhouette (distances to centroids, not to every point): how much closer each
+ * answer is to its own theme than to the next best. Higher is better; O(n x k x d).
+ */
+export function centroidSilhouette(m: Matrix, c: Clustering): number {
+  let total = 0;
+  for (let i = 0; i < m.n; i++) {
+    const own = c.assignments[i];
+    const a = 1 - dotVec(m, i, c.centroids, own * m.d);
+    let b = Infinity;
+    for (let j = 0; j < c.k; j++) {
+      if (j !== own) b = Math.min(b, 1 - dotVec(m, i, c.centroids, j * m.d));
+    }
+    const denom = Math.max(a, b);
+    total += denom > 0 ? (b - a) / denom : 0;
+  }
+  return total / m.n;
+}
+
+/**
+ * Picks the number of themes when the teacher did not: the k in 2..max with the best
+ * silhouette, with a small penalty per extra theme so ties go to fewer, broader themes.
+ */
+export function chooseK(m: Matrix, maxK: number, checkpoint: () => void): Clustering {
+  let best: Clustering | null = null;
+  let bestScore = -Infinity;
+  for (let k = 2; k <= maxK; k++) {
+    const c = kmeans(m, k, checkpoint);
+    const score = centroidSilhouette(m, c) - 0.01 * k;
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best ?? kmeans(m, Math.max(1, Math.min(maxK, m.n)), checkpoint);
+}

@@ -1,0 +1,274 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BehaviorFailure } from '../engine/errors';
+import { BehaviorConfigs, BehaviorResults, BehaviorType, ProgressUpdate, Submission } from '../engine/types';
+import {
+  RunMessage,
+  STOP_CANCEL,
+  STOP_NONE,
+  STOP_SOFT_TIMEOUT,
+  ThreadMessage,
+  ThreadSettings,
+} from './protocol';
+
+export interface RunnerOptions {
+  /** Runs at once; further runs wait for a free thread. */
+  threads: number;
+  softLimitMs: number;
+  hardLimitMs: number;
+  /** How long a cancelled behavior may take to stop before its thread is killed. */
+  cancelGraceMs: number;
+  settings: ThreadSettings;
+}
+
+export interface RunHooks {
+  /** Aborting it cancels the run; its reason becomes the failure message. */
+  signal?: AbortSignal;
+  onProgress?: (update: ProgressUpdate) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  active: ActiveRun | null;
+}
+
+interface ActiveRun {
+  runId: number;
+  flag: Int32Array;
+  stopCode: number;
+  cancelReason: string;
+  onProgress?: (update: ProgressUpdate) => void;
+  settle: (outcome: { result?: unknown; failure?: BehaviorFailure }) => void;
+}
+
+/**
+ * The compiled thread entry. Under ts-jest this file is TypeScript, which a worker thread
+ * cannot load, so tests use the build (`npm test` builds first).
+ */
+function threadScript(): string {
+  const beside = join(__dirname, 'behavior-thread.js');
+  if (existsSync(beside)) return beside;
+  return resolve(__dirname, '../../../dist/src/behaviors/runner/behavior-thread.js');
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}
+
+/**
+ * Runs behaviors in a small pool of warm worker threads, so no behavior ever runs on an event
+ * loop that has to renew queue locks or answer HTTP, and a behavior that will not stop can be
+ * killed. Soft limit: the behavior is asked to stop and fails with a soft-timeout. Hard limit,
+ * or a cancel not honoured within the grace period: the thread is terminated and replaced.
+ */
+export class BehaviorRunner {
+  private readonly slots = new Set<Slot>();
+  private readonly waiting: Array<{ take: (slot: Slot) => void }> = [];
+  private nextRunId = 1;
+  private closed = false;
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  async run<T extends BehaviorType>(
+    type: T,
+    config: BehaviorConfigs[T],
+    students: Submission[],
+    hooks: RunHooks = {},
+  ): Promise<BehaviorResults[T]> {
+    const slot = await this.acquire(hooks.signal);
+    return (await this.execute(slot, type, config, students, hooks)) as BehaviorResults[T];
+  }
+
+  /** Threads alive now (for tests and health checks). */
+  get threadCount(): number {
+    return this.slots.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = [...this.slots].map((s) => s.worker);
+    this.slots.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private acquire(signal?: AbortSignal): Promise<Slot> {
+    if (this.closed) return Promise.reject(new BehaviorFailure('crashed', 'The runner is shut down'));
+    if (signal?.aborted) return Promise.reject(this.cancelled(signal));
+    const idle = [...this.slots].find((s) => s.active === null);
+    if (idle) return Promise.resolve(this.claim(idle));
+    if (this.slots.size < this.options.threads) return Promise.resolve(this.claim(this.spawn()));
+    return new Promise<Slot>((resolveSlot, reject) => {
+      const waiter = {
+        take: (slot: Slot) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolveSlot(slot);
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(this.cancelled(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Marks a slot busy at once, so two acquirers never get the same thread. */
+  private claim(slot: Slot): Slot {
+    slot.active = {
+      runId: 0,
+      flag: new Int32Array(0),
+      stopCode: STOP_NONE,
+      cancelReason: '',
+      settle: () => undefined,
+    };
+    return slot;
+  }
+
+  private release(slot: Slot): void {
+    slot.active = null;
+    if (!this.slots.has(slot)) {
+      // The slot's thread was killed: give a waiter a fresh one.
+      if (this.waiting.length > 0 && !this.closed) this.waiting.shift()!.take(this.claim(this.spawn()));
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next) next.take(this.claim(slot));
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(threadScript(), { workerData: this.options.settings });
+    worker.unref();
+    const slot: Slot = { worker, active: null };
+    worker.on('message', (message: ThreadMessage) => this.onMessage(slot, message));
+    worker.on('error', (err) => {
+      this.slots.delete(slot);
+      slot.active?.settle({ failure: new BehaviorFailure('crashed', `Runner thread crashed: ${err.message}`) });
+    });
+    worker.on('exit', (code) => {
+      if (!this.slots.delete(slot)) return;
+      slot.active?.settle({
+        failure: new BehaviorFailure('crashed', `Runner thread exited unexpectedly (code ${code})`),
+      });
+    });
+    this.slots.add(slot);
+    return slot;
+  }
+
+  private onMessage(slot: Slot, message: ThreadMessage): void {
+    const run = slot.active;
+    if (message.kind === 'ready' || run === null || message.runId !== run.runId) return;
+    switch (message.kind) {
+      case 'progress':
+        run.onProgress?.(message.update);
+        return;
+      case 'done':
+        run.settle({ result: message.result });
+        return;
+      case 'failed':
+        run.settle({
+          failure:
+            message.aborted && run.stopCode !== STOP_NONE
+              ? this.stopFailure(run)
+              : new BehaviorFailure(message.failure.kind, message.failure.message),
+        });
+        return;
+    }
+  }
+
+  private stopFailure(run: ActiveRun): BehaviorFailure {
+    if (run.stopCode === STOP_SOFT_TIMEOUT) {
+      return new BehaviorFailure(
+        'soft_timeout',
+        `Soft time limit exceeded (${seconds(this.options.softLimitMs)} s)`,
+      );
+    }
+    return new BehaviorFailure('cancelled', run.cancelReason);
+  }
+
+  private cancelled(signal: AbortSignal): BehaviorFailure {
+    return new BehaviorFailure('cancelled', String(signal.reason ?? 'Cancelled'));
+  }
+
+  private execute(
+    slot: Slot,
+    type: BehaviorType,
+    config: BehaviorConfigs[BehaviorType],
+    students: Submission[],
+    hooks: RunHooks,
+  ): Promise<unknown> {
+    const { softLimitMs, hardLimitMs, cancelGraceMs } = this.options;
+    const stopFlag = new SharedArrayBuffer(4);
+    const timers: NodeJS.Timeout[] = [];
+    return new Promise<unknown>((resolveRun, rejectRun) => {
+      let settled = false;
+      const run: ActiveRun = {
+        runId: this.nextRunId++,
+        flag: new Int32Array(stopFlag),
+        stopCode: STOP_NONE,
+        cancelReason: '',
+        onProgress: hooks.onProgress,
+        settle: ({ result, failure }) => {
+          if (settled) return;
+          settled = true;
+          timers.forEach(clearTimeout);
+          hooks.signal?.removeEventListener('abort', onAbort);
+          this.release(slot);
+          if (failure) rejectRun(failure);
+          else resolveRun(result);
+        },
+      };
+      slot.active = run;
+
+      const requestStop = (code: number) => {
+        if (run.stopCode !== STOP_NONE) return;
+        run.stopCode = code;
+        Atomics.store(run.flag, 0, code);
+      };
+      const kill = (failure: BehaviorFailure) => {
+        if (settled) return;
+        this.slots.delete(slot);
+        run.settle({ failure });
+        void slot.worker.terminate();
+      };
+      const onAbort = () => {
+        run.cancelReason = String(hooks.signal?.reason ?? 'Cancelled');
+        requestStop(STOP_CANCEL);
+        timers.push(
+          setTimeout(
+            () =>
+              kill(
+                new BehaviorFailure(
+                  'cancelled',
+                  `${run.cancelReason} (the behavior did not stop within ` +
+                    `${seconds(cancelGraceMs)} s and was killed)`,
+                ),
+              ),
+            cancelGraceMs,
+          ),
+        );
+      };
+
+      timers.push(setTimeout(() => requestStop(STOP_SOFT_TIMEOUT), softLimitMs));
+      timers.push(
+        setTimeout(
+          () =>
+            kill(
+              new BehaviorFailure(
+                'hard_timeout',
+                `Hard time limit exceeded (${seconds(hardLimitMs)} s)`,
+              ),
+            ),
+          hardLimitMs,
+        ),
+      );
+      if (hooks.signal?.aborted) onAbort();
+      else hooks.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const message: RunMessage = { kind: 'run', runId: run.runId, type, config, students, stopFlag };
+      slot.worker.postMessage(message);
+    });
+  }
+}

@@ -1,0 +1,78 @@
+// Entry point of a runner thread. It runs one behavior at a time and reports back; the runner
+// owns time limits and kills the thread when a behavior will not stop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { BehaviorContext } from '../engine/behavior';
+import { BehaviorAbortedError, BehaviorFailure, SerializedFailure } from '../engine/errors';
+import { behaviorFunction } from '../engine/registry';
+import { lexicalEmbedder } from '../engine/vectors/embedder';
+import {
+  RunMessage,
+  STOP_CANCEL,
+  STOP_NONE,
+  STOP_SOFT_TIMEOUT,
+  ThreadMessage,
+  ThreadSettings,
+} from './protocol';
+
+const port = parentPort;
+if (port === null) throw new Error('behavior-thread must run as a worker thread');
+const settings = workerData as ThreadSettings;
+
+function send(message: ThreadMessage): void {
+  port!.postMessage(message);
+}
+
+function stopReason(code: number): string {
+  return code === STOP_SOFT_TIMEOUT ? 'soft_timeout' : code === STOP_CANCEL ? 'cancelled' : '';
+}
+
+async function run(message: RunMessage): Promise<void> {
+  const flag = new Int32Array(message.stopFlag);
+  const controller = new AbortController();
+  // Async waits (LLM calls, timers) learn of a stop through the signal; poll the flag for them.
+  const poll = setInterval(() => {
+    const code = Atomics.load(flag, 0);
+    if (code !== STOP_NONE && !controller.signal.aborted) controller.abort(stopReason(code));
+  }, 5);
+  const ctx: BehaviorContext<never> = {
+    students: message.students,
+    config: message.config as never,
+    signal: controller.signal,
+    checkpoint() {
+      const code = Atomics.load(flag, 0);
+      if (code === STOP_NONE) return;
+      if (!controller.signal.aborted) controller.abort(stopReason(code));
+      throw new BehaviorAbortedError(stopReason(code));
+    },
+    embed: lexicalEmbedder,
+    progress(percent, status) {
+      send({
+        kind: 'progress',
+        runId: message.runId,
+        update: { progress: Math.round(percent), stage: 'execution', status },
+      });
+    },
+  };
+  try {
+    const fn = behaviorFunction(message.type, settings);
+    const result = await fn(ctx);
+    send({ kind: 'done', runId: message.runId, result });
+  } catch (err) {
+    const aborted = err instanceof BehaviorAbortedError || controller.signal.aborted;
+    send({ kind: 'failed', runId: message.runId, failure: serialize(err), aborted });
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+function serialize(err: unknown): SerializedFailure {
+  if (err instanceof BehaviorFailure) return { kind: err.kind, message: err.message };
+  if (err instanceof BehaviorAbortedError) return { kind: 'cancelled', message: err.message };
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { kind: 'crashed', message };
+}
+
+port.on('message', (message: RunMessage) => {
+  void run(message);
+});
+send({ kind: 'ready' });

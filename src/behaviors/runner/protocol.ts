@@ -1,0 +1,33 @@
+import { SerializedFailure } from '../engine/errors';
+import { AnyBehaviorConfig, AnyBehaviorResult, BehaviorType, ProgressUpdate, Submission } from '../engine/types';
+
+/**
+ * Messages between the runner and its threads. Stop requests do not travel as messages: a
+ * busy thread would not read them. They are written to shared memory (see STOP_*), which the
+ * behavior's checkpoint reads synchronously.
+ */
+export interface RunMessage {
+  kind: 'run';
+  runId: number;
+  type: BehaviorType;
+  config: AnyBehaviorConfig;
+  students: Submission[];
+  /** Int32Array(1) over shared memory: 0 while running, else a STOP_* code. */
+  stopFlag: SharedArrayBuffer;
+}
+
+export const STOP_NONE = 0;
+export const STOP_CANCEL = 1;
+export const STOP_SOFT_TIMEOUT = 2;
+
+export type ThreadMessage =
+  | { kind: 'ready' }
+  | { kind: 'progress'; runId: number; update: ProgressUpdate }
+  | { kind: 'done'; runId: number; result: AnyBehaviorResult }
+  | { kind: 'failed'; runId: number; failure: SerializedFailure; aborted: boolean };
+
+/** Settings every thread gets at start (workerData). */
+export interface ThreadSettings {
+  enableTestBehaviors: boolean;
+  [key: string]: unknown;
+}

@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
+import { Response } from 'express';
+import Redis from 'ioredis';
+import { REDIS, isRedisUnavailable } from '../redis/redis.module';
+import { DomainError, ErrorExtras } from './errors';
+
+interface BodyParserError {
+  type: string;
+  status: number;
+  message: string;
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return typeof err === 'object' && err !== null && 'type' in err && 'status' in err;
+}
+
+/** Turns every error into `{statusCode, error, message, ...}`; nothing leaves as a bare 500. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const [status, message, extras] = this.describe(exception);
+    if (status >= 500 && status !== 503 && status !== 504) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    res.status(status).json({ statusCode: status, error: reasonPhrase(status), message, ...extras });
+  }
+
+  private describe(exception: unknown): [number, string, ErrorExtras] {
+    if (exception instanceof DomainError) return [exception.statusCode, exception.message, exception.extras];
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : Array.isArray((body as { message?: unknown }).message)
+            ? ((body as { message: string[] }).message).join('; ')
+            : String((body as { message?: unknown }).message ?? exception.message);
+      return [exception.getStatus(), message, {}];
+    }
+    if (isBodyParserError(exception)) {
+      if (exception.type === 'entity.too.large') {
+        return [413, 'The request body is larger than this service accepts (see MAX_BODY_SIZE)', {}];
+      }
+      if (exception.type === 'entity.parse.failed') {
+        return [400, `The request body is not valid JSON: ${exception.message}`, {}];
+      }
+      return [exception.status >= 400 && exception.status < 500 ? exception.status : 400, exception.message, {}];
+    }
+    if (isRedisUnavailable(exception, this.redis)) {
+      return [503, 'The task store (Redis) is not reachable right now; retry in a few seconds', {}];
+    }
+    return [500, 'Internal server error', {}];
+  }
+}
+
+function reasonPhrase(status: number): string {
+  const name = HttpStatus[status] as string | undefined;
+  if (!name) return 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}

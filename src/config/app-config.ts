@@ -1,0 +1,120 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+/** The environment the service reads, validated once at start-up. */
+class Environment {
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() REDIS_URL?: string;
+  @IsOptional() @IsString() KEY_PREFIX?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() EMBEDDED_WORKERS?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) SYNC_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) SOFT_TIME_LIMIT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) HARD_TIME_LIMIT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) CANCEL_GRACE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) TASK_RETENTION_SECONDS?: number;
+  @IsOptional() @IsString() MAX_BODY_SIZE?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_SUBMISSIONS_PER_REQUEST?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_SUBMISSIONS_PER_DEPLOYMENT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_TEXT_LENGTH?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() ENABLE_TEST_BEHAVIORS?: boolean;
+  @IsOptional() @IsIn(['model', 'openai', 'lexical']) EMBEDDING_PROVIDER?: string;
+  @IsOptional() @IsUrl({ require_tld: false }) EMBEDDING_BASE_URL?: string;
+  @IsOptional() @IsString() EMBEDDING_MODEL?: string;
+  @IsOptional() @IsString() EMBEDDING_API_KEY?: string;
+  @IsOptional() @IsUrl({ require_tld: false }) LLM_BASE_URL?: string;
+  @IsOptional() @IsString() LLM_MODEL?: string;
+  @IsOptional() @IsString() LLM_API_KEY?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LLM_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(32) LLM_PARALLELISM?: number;
+  @IsOptional() @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL?: string;
+}
+
+export type EmbeddingProviderName = 'model' | 'openai' | 'lexical';
+
+export interface OpenAiEndpoint {
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+}
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  redisUrl: string;
+  /** Prefix of every Redis key this service writes, so several installs can share a Redis. */
+  keyPrefix: string;
+  embeddedWorkers: boolean;
+  workerConcurrency: number;
+  syncConcurrency: number;
+  softTimeLimitMs: number;
+  hardTimeLimitMs: number;
+  cancelGraceMs: number;
+  taskRetentionSeconds: number;
+  maxBodySize: string;
+  maxSubmissionsPerRequest: number;
+  maxSubmissionsPerDeployment: number;
+  maxTextLength: number;
+  enableTestBehaviors: boolean;
+  embeddingProvider: EmbeddingProviderName;
+  embeddingEndpoint: OpenAiEndpoint | null;
+  llm: (OpenAiEndpoint & { timeoutMs: number; parallelism: number }) | null;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws one error listing every bad variable. */
+export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
+  const env = plainToInstance(Environment, { ...raw }, { excludeExtraneousValues: false });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const soft = env.SOFT_TIME_LIMIT_MS ?? 300_000;
+  const hard = env.HARD_TIME_LIMIT_MS ?? 600_000;
+  if (hard < soft) {
+    throw new ConfigError('Invalid configuration: HARD_TIME_LIMIT_MS must be at least SOFT_TIME_LIMIT_MS');
+  }
+  const endpoint = (base?: string, model?: string, key?: string): OpenAiEndpoint | null =>
+    base && model ? { baseUrl: base.replace(/\/+$/, ''), model, apiKey: key ?? '' } : null;
+  const llm = endpoint(env.LLM_BASE_URL, env.LLM_MODEL, env.LLM_API_KEY);
+  const embeddingEndpoint = endpoint(env.EMBEDDING_BASE_URL, env.EMBEDDING_MODEL, env.EMBEDDING_API_KEY);
+  const provider = (env.EMBEDDING_PROVIDER ?? 'model') as EmbeddingProviderName;
+  if (provider === 'openai' && embeddingEndpoint === null) {
+    throw new ConfigError(
+      'Invalid configuration: EMBEDDING_PROVIDER=openai needs EMBEDDING_BASE_URL and EMBEDDING_MODEL',
+    );
+  }
+  return {
+    host: env.HOST ?? '0.0.0.0',
+    port: env.PORT ?? 3000,
+    redisUrl: env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    keyPrefix: env.KEY_PREFIX ?? 'br',
+    embeddedWorkers: env.EMBEDDED_WORKERS ?? true,
+    workerConcurrency: env.WORKER_CONCURRENCY ?? 1,
+    syncConcurrency: env.SYNC_CONCURRENCY ?? 2,
+    softTimeLimitMs: soft,
+    hardTimeLimitMs: hard,
+    cancelGraceMs: env.CANCEL_GRACE_MS ?? 5_000,
+    taskRetentionSeconds: env.TASK_RETENTION_SECONDS ?? 86_400,
+    maxBodySize: env.MAX_BODY_SIZE ?? '10mb',
+    maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,
+    maxSubmissionsPerDeployment: env.MAX_SUBMISSIONS_PER_DEPLOYMENT ?? 100_000,
+    maxTextLength: env.MAX_TEXT_LENGTH ?? 20_000,
+    enableTestBehaviors: env.ENABLE_TEST_BEHAVIORS ?? false,
+    embeddingProvider: provider,
+    embeddingEndpoint,
+    llm: llm && { ...llm, timeoutMs: env.LLM_TIMEOUT_MS ?? 20_000, parallelism: env.LLM_PARALLELISM ?? 4 },
+    logLevel: (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
+  };
+}

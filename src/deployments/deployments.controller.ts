@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/error-response.dto';
+import { toDeploymentDto } from './deployment.mapper';
+import { DeploymentsService } from './deployments.service';
+import {
+  CreateDeploymentDto,
+  DeploymentDto,
+  DeploymentPageDto,
+  PageQueryDto,
+  UpdateDeploymentDto,
+} from './dto/deployment.dto';
+
+@ApiTags('deployments')
+@Controller('api/page-deployments')
+export class DeploymentsController {
+  constructor(private readonly deployments: DeploymentsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a page deployment', operationId: 'createDeployment' })
+  @ApiCreatedResponse({ type: DeploymentDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  async create(@Body() dto: CreateDeploymentDto): Promise<DeploymentDto> {
+    return toDeploymentDto(await this.deployments.create(dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List deployments, oldest first', operationId: 'listDeployments' })
+  @ApiOkResponse({ type: DeploymentPageDto })
+  list(@Query() q: PageQueryDto): Promise<DeploymentPageDto> {
+    return this.deployments.page(q.page, q.page_size);
+  }
+
+  @Get(':deploymentId')
+  @ApiOperation({ summary: 'Get a deployment', operationId: 'getDeployment' })
+  @ApiOkResponse({ type: DeploymentDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  async get(@Param('deploymentId') id: string): Promise<DeploymentDto> {
+    return toDeploymentDto(await this.deployments.get(id));
+  }
+
+  @Patch(':deploymentId')
+  @ApiOperation({ summary: 'Change the title or replace the behaviors', operationId: 'updateDeployment' })
+  @ApiOkResponse({ type: DeploymentDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  async update(@Param('deploymentId') id: string, @Body() dto: UpdateDeploymentDto): Promise<DeploymentDto> {
+    return toDeploymentDto(await this.deployments.update(id, dto));
+  }
+
+  @Delete(':deploymentId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a deployment, cancelling its queued and running tasks',
+    operationId: 'deleteDeployment',
+  })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  remove(@Param('deploymentId') id: string): Promise<void> {
+    return this.deployments.remove(id);
+  }
+}

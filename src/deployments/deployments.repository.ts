@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { REDIS } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
+import { Deployment, StoredSubmission } from './deployment.types';
+
+/** Deployments and their students in Redis, the store every API and worker process shares. */
+@Injectable()
+export class DeploymentsRepository {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async save(d: Deployment): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.keys.deployment(d.id), JSON.stringify(d))
+      .zadd(this.keys.deploymentIndex(), 'NX', Date.parse(d.created_at), d.id)
+      .exec();
+  }
+
+  async get(id: string): Promise<Deployment | null> {
+    const raw = await this.redis.get(this.keys.deployment(id));
+    return raw === null ? null : (JSON.parse(raw) as Deployment);
+  }
+
+  /** Oldest first, so pages stay stable while new deployments are added. */
+  async page(offset: number, limit: number): Promise<{ items: Deployment[]; total: number }> {
+    const [ids, total] = await Promise.all([
+      this.redis.zrange(this.keys.deploymentIndex(), offset, offset + limit - 1),
+      this.redis.zcard(this.keys.deploymentIndex()),
+    ]);
+    if (ids.length === 0) return { items: [], total };
+    const raws = await this.redis.mget(...ids.map((id) => this.keys.deployment(id)));
+    const items = raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Deployment);
+    return { items, total };
+  }
+
+  /** Removes the deployment and everything stored under it (students, outputs, history). */
+  async delete(d: Deployment): Promise<void> {
+    const locks = Object.keys(d.behaviors).map((n) => this.keys.behaviorLock(d.id, n));
+    await this.redis
+      .multi()
+      .unlink(
+        this.keys.deployment(d.id),
+        this.keys.submissions(d.id),
+        this.keys.variables(d.id),
+        this.keys.history(d.id),
+        ...locks,
+      )
+      .zrem(this.keys.deploymentIndex(), d.id)
+      .exec();
+  }
+
+  async upsertSubmissions(deploymentId: string, subs: StoredSubmission[]): Promise<number> {
+    const args = subs.flatMap((s) => [s.name, JSON.stringify(s)]);
+    const [, total] = (await this.redis
+      .multi()
+      .hset(this.keys.submissions(deploymentId), ...args)
+      .hlen(this.keys.submissions(deploymentId))
+      .exec()) as [[Error | null, number], [Error | null, number]];
+    return total[1];
+  }
+
+  /** How many of `names` are not stored yet, and how many students there are now. */
+  async countNew(deploymentId: string, names: string[]): Promise<{ fresh: number; total: number }> {
+    const key = this.keys.submissions(deploymentId);
+    const [existing, total] = await Promise.all([
+      names.length > 0 ? this.redis.hmget(key, ...names) : Promise.resolve([]),
+      this.redis.hlen(key),
+    ]);
+    return { fresh: existing.filter((v) => v === null).length, total };
+  }
+
+  async allSubmissions(deploymentId: string): Promise<StoredSubmission[]> {
+    const raw = await this.redis.hgetall(this.keys.submissions(deploymentId));
+    return Object.values(raw)
+      .map((v) => JSON.parse(v) as StoredSubmission)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async removeSubmission(deploymentId: string, name: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.submissions(deploymentId), name)) === 1;
+  }
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { parseBehaviorDefinitions } from '../behaviors/behavior-config.validation';
+import { NotFoundError } from '../common/errors';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { TaskStore } from '../tasks/task.store';
+import { TasksService } from '../tasks/tasks.service';
+import { toDeploymentDto } from './deployment.mapper';
+import { Deployment } from './deployment.types';
+import { DeploymentsRepository } from './deployments.repository';
+import { CreateDeploymentDto, DeploymentPageDto, UpdateDeploymentDto } from './dto/deployment.dto';
+
+@Injectable()
+export class DeploymentsService {
+  private readonly allowTestTypes: boolean;
+
+  constructor(
+    private readonly repo: DeploymentsRepository,
+    private readonly tasks: TasksService,
+    private readonly taskStore: TaskStore,
+    @Inject(ConfigService) config: TypedConfigService,
+  ) {
+    this.allowTestTypes = appConfigOf(config).enableTestBehaviors;
+  }
+
+  async create(dto: CreateDeploymentDto): Promise<Deployment> {
+    const now = new Date().toISOString();
+    const deployment: Deployment = {
+      id: randomUUID(),
+      title: dto.title,
+      behaviors: parseBehaviorDefinitions(dto.behaviors, this.allowTestTypes),
+      created_at: now,
+      updated_at: now,
+    };
+    await this.repo.save(deployment);
+    return deployment;
+  }
+
+  async get(id: string): Promise<Deployment> {
+    const d = await this.repo.get(id);
+    if (d === null) throw new NotFoundError(`Deployment ${id} not found`);
+    return d;
+  }
+
+  async page(page: number, pageSize: number): Promise<DeploymentPageDto> {
+    const { items, total } = await this.repo.page((page - 1) * pageSize, pageSize);
+    return { items: items.map(toDeploymentDto), page, page_size: pageSize, total };
+  }
+
+  /** Edits take effect on the next run: workers read the deployment when a task starts. */
+  async update(id: string, dto: UpdateDeploymentDto): Promise<Deployment> {
+    const current = await this.get(id);
+    const updated: Deployment = {
+      ...current,
+      title: dto.title ?? current.title,
+      behaviors:
+        dto.behaviors === undefined ? current.behaviors : parseBehaviorDefinitions(dto.behaviors, this.allowTestTypes),
+      updated_at: new Date().toISOString(),
+    };
+    await this.repo.save(updated);
+    return updated;
+  }
+
+  /** Cancels the deployment's queued and running tasks, then removes everything it owns. */
+  async remove(id: string): Promise<void> {
+    const deployment = await this.get(id);
+    await this.tasks.cancelAllFor(id);
+    await this.repo.delete(deployment);
+    await this.taskStore.deleteAllFor(id);
+  }
+}

@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { StoredSubmission } from './deployment.types';
+import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsService } from './deployments.service';
+import { PutSubmissionsDto, PutSubmissionsResponseDto, SubmissionPageDto } from './dto/submission.dto';
+
+@Injectable()
+export class SubmissionsService {
+  private readonly limits: { perRequest: number; perDeployment: number; textLength: number };
+
+  constructor(
+    private readonly repo: DeploymentsRepository,
+    private readonly deployments: DeploymentsService,
+    @Inject(ConfigService) config: TypedConfigService,
+  ) {
+    const app = appConfigOf(config);
+    this.limits = {
+      perRequest: app.maxSubmissionsPerRequest,
+      perDeployment: app.maxSubmissionsPerDeployment,
+      textLength: app.maxTextLength,
+    };
+  }
+
+  /** Upserts students by name; a later entry for the same name in one request wins. */
+  async put(deploymentId: string, dto: PutSubmissionsDto): Promise<PutSubmissionsResponseDto> {
+    await this.deployments.get(deploymentId);
+    const { perRequest, perDeployment } = this.limits;
+    if (dto.submissions.length > perRequest) {
+      throw new PayloadTooLargeError(
+        `submissions holds ${dto.submissions.length} entries; send at most ${perRequest} per request`,
+      );
+    }
+    const now = new Date().toISOString();
+    const byName = new Map<string, StoredSubmission>();
+    dto.submissions.forEach((s, i) => {
+      this.check(s.text, `submissions.${i}.text`);
+      for (const [prompt, answer] of Object.entries(s.responses ?? {})) {
+        if (typeof answer !== 'string') {
+          throw new InvalidInputError(`submissions.${i}.responses.${prompt} must be a string`, [
+            `submissions.${i}.responses.${prompt}`,
+          ]);
+        }
+        this.check(answer, `submissions.${i}.responses.${prompt}`);
+      }
+      byName.set(s.name, { name: s.name, text: s.text, responses: s.responses, updated_at: now });
+    });
+    const { fresh, total } = await this.repo.countNew(deploymentId, [...byName.keys()]);
+    if (total + fresh > perDeployment) {
+      throw new PayloadTooLargeError(
+        `A deployment holds at most ${perDeployment} students; this request would make it ${total + fresh}`,
+      );
+    }
+    if (byName.size === 0) return { upserted: 0, total };
+    return { upserted: byName.size, total: await this.repo.upsertSubmissions(deploymentId, [...byName.values()]) };
+  }
+
+  async page(deploymentId: string, page: number, pageSize: number): Promise<SubmissionPageDto> {
+    await this.deployments.get(deploymentId);
+    const all = await this.repo.allSubmissions(deploymentId);
+    const start = (page - 1) * pageSize;
+    return { submissions: all.slice(start, start + pageSize), page, page_size: pageSize, total: all.length };
+  }
+
+  async remove(deploymentId: string, name: string): Promise<void> {
+    await this.deployments.get(deploymentId);
+    if (!(await this.repo.removeSubmission(deploymentId, name))) {
+      throw new NotFoundError(`No submission from ${name} in deployment ${deploymentId}`);
+    }
+  }
+
+  private check(text: string, field: string): void {
+    if (text.length > this.limits.textLength) {
+      throw new InvalidInputError(
+        `${field} is ${text.length} characters long; the limit is ${this.limits.textLength}`,
+        [field],
+      );
+    }
+  }
+}

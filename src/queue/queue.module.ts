@@ -1,0 +1,28 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { redisOptionsFromUrl } from '../redis/redis-options';
+import { BehaviorQueue } from './behavior-queue.service';
+import { CancelBus } from './cancel-bus.service';
+import { QueueName } from './jobs';
+
+/** Queue plumbing. Features import it; it imports no feature. */
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: TypedConfigService) => {
+        const app = appConfigOf(config);
+        return {
+          connection: redisOptionsFromUrl(app.redisUrl),
+          prefix: `${app.keyPrefix}:bull`,
+        };
+      },
+    }),
+    BullModule.registerQueue({ name: QueueName.Behaviors }),
+  ],
+  providers: [BehaviorQueue, CancelBus],
+  exports: [BehaviorQueue, CancelBus, BullModule],
+})
+export class QueueModule {}

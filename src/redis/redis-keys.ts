@@ -1,0 +1,42 @@
+/** Every Redis key the service writes, in one place, under one configurable prefix. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  deployment(id: string): string {
+    return `${this.prefix}:dep:${id}`;
+  }
+  deploymentIndex(): string {
+    return `${this.prefix}:deps`;
+  }
+  submissions(deploymentId: string): string {
+    return `${this.prefix}:dep:${deploymentId}:subs`;
+  }
+  deploymentTasks(deploymentId: string): string {
+    return `${this.prefix}:dep:${deploymentId}:tasks`;
+  }
+  behaviorLock(deploymentId: string, behaviorNumber: string): string {
+    return `${this.prefix}:dep:${deploymentId}:lock:${behaviorNumber}`;
+  }
+  variables(deploymentId: string): string {
+    return `${this.prefix}:dep:${deploymentId}:vars`;
+  }
+  history(deploymentId: string): string {
+    return `${this.prefix}:dep:${deploymentId}:history`;
+  }
+  /** Task hashes are addressed by this prefix + id inside Lua too. */
+  taskPrefix(): string {
+    return `${this.prefix}:task:`;
+  }
+  task(taskId: string): string {
+    return `${this.taskPrefix()}${taskId}`;
+  }
+  cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+  embeddingCache(provider: string): string {
+    return `${this.prefix}:emb:${provider}`;
+  }
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+}

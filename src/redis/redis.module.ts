@@ -1,0 +1,73 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { ConfigService } from '@nestjs/config';
+import { RedisKeys } from './redis-keys';
+import { redisOptionsFromUrl } from './redis-options';
+
+export const REDIS = Symbol('REDIS');
+
+/**
+ * Commands fail at once while Redis is down (no offline queue), so HTTP callers get a 503
+ * straight away instead of hanging; the client keeps reconnecting in the background.
+ */
+export function createRedisClient(url: string, name: string): Redis {
+  const client = new Redis({
+    ...redisOptionsFromUrl(url),
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  // Connection errors surface on the commands that fail; without a listener ioredis would
+  // also print every reconnect attempt as an unhandled error.
+  client.on('error', () => undefined);
+  return client;
+}
+
+export function isRedisUnavailable(err: unknown, client: Redis): boolean {
+  if (client.status !== 'ready') return true;
+  if (!(err instanceof Error)) return false;
+  return /ECONNREFUSED|ECONNRESET|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|ETIMEDOUT/i.test(
+    `${err.name} ${err.message}`,
+  );
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [ConfigService],
+      useFactory: (config: TypedConfigService) => createRedisClient(appConfigOf(config).redisUrl, 'store'),
+    },
+    {
+      provide: RedisKeys,
+      inject: [ConfigService],
+      useFactory: (config: TypedConfigService) => new RedisKeys(appConfigOf(config).keyPrefix),
+    },
+  ],
+  exports: [REDIS, RedisKeys],
+})
+export class RedisModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  /** Starts serving even if Redis is late: requests get 503 until it answers. */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!(await ready)) this.logger.warn('Redis is not reachable yet; requests will get 503 until it is');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

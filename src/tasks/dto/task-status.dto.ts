@@ -1,0 +1,66 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { GroupAssignmentRunResultDto, ThemeCreationRunResultDto } from '../../behaviors/dto/behavior-result.dto';
+import { TASK_STAGES, TaskStage } from '../task.types';
+
+export const TASK_STATES = ['PENDING', 'PROGRESS', 'SUCCESS', 'FAILURE'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+@ApiExtraModels(GroupAssignmentRunResultDto, ThemeCreationRunResultDto)
+export class TaskStatusDto {
+  @ApiProperty({ format: 'uuid', example: '7d3c3c5e-2f8b-4d0e-9c55-0f8f6f6b2a10' })
+  task_id!: string;
+
+  @ApiProperty({ enum: TASK_STATES, enumName: 'TaskState', example: 'PROGRESS' })
+  state!: TaskState;
+
+  @ApiProperty({ description: 'A sentence for people', example: 'Performing hierarchical clustering...' })
+  status!: string;
+
+  @ApiProperty({ minimum: 0, maximum: 100, type: 'integer', example: 60, description: 'Never goes down' })
+  progress!: number;
+
+  @ApiProperty({ enum: TASK_STAGES, enumName: 'TaskStage', example: 'execution' })
+  stage!: TaskStage;
+
+  @ApiProperty({
+    nullable: true,
+    description: "The behavior's result on SUCCESS, else null",
+    oneOf: [
+      { $ref: getSchemaPath(GroupAssignmentRunResultDto) },
+      { $ref: getSchemaPath(ThemeCreationRunResultDto) },
+    ],
+  })
+  result!: GroupAssignmentRunResultDto | ThemeCreationRunResultDto | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why it failed or was cancelled', example: null })
+  error!: string | null;
+
+  @ApiProperty({ example: '1' })
+  behavior_number!: string;
+
+  @ApiProperty({ example: 'group_assignment' })
+  behavior_type!: string;
+
+  @ApiProperty({ enum: ['async', 'sync'], enumName: 'ExecutionMode' })
+  execution_mode!: 'async' | 'sync';
+
+  @ApiProperty({ format: 'date-time' })
+  created_at!: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  started_at!: string | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  finished_at!: string | null;
+}
+
+export class CancelTaskResponseDto {
+  @ApiProperty({ example: 'Task 7d3c3c5e-2f8b-4d0e-9c55-0f8f6f6b2a10 has been cancelled' })
+  message!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  task_id!: string;
+
+  @ApiProperty({ example: true })
+  cancelled!: boolean;
+}
