@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { DeploymentsModule } from '../deployments/deployments.module';
@@ -28,8 +28,13 @@ import { BehaviorRunner } from './runner/behavior-runner';
   ],
   exports: [BehaviorExecutionService],
 })
-export class BehaviorsModule implements OnApplicationShutdown {
+export class BehaviorsModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(SYNC_RUNNER) private readonly syncRunner: BehaviorRunner) {}
+
+  /** Loads the runner threads before the first request needs them. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.syncRunner.warm();
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.syncRunner.close();

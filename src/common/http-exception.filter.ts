@@ -40,6 +40,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
           : Array.isArray((body as { message?: unknown }).message)
             ? ((body as { message: string[] }).message).join('; ')
             : String((body as { message?: unknown }).message ?? exception.message);
+      // Nest turns body-parser's SyntaxError into a bare 400 carrying only the parser's words.
+      if (exception.getStatus() === 400 && /JSON/.test(message) && !/ must | should /.test(message)) {
+        return [400, `The request body is not valid JSON: ${message}`, {}];
+      }
       return [exception.getStatus(), message, {}];
     }
     if (isBodyParserError(exception)) {

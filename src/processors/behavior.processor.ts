@@ -39,8 +39,9 @@ export class BehaviorProcessor extends WorkerHost implements OnApplicationBootst
     this.runner = createRunner(app, app.workerConcurrency);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.worker.concurrency = this.concurrency;
+    await this.runner.warm();
   }
 
   async onApplicationShutdown(): Promise<void> {

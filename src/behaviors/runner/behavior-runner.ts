@@ -30,6 +30,8 @@ export interface RunHooks {
 
 interface Slot {
   worker: Worker;
+  /** Resolves once the thread has loaded its code; time limits count from there. */
+  ready: Promise<void>;
   active: ActiveRun | null;
 }
 
@@ -78,6 +80,12 @@ export class BehaviorRunner {
   ): Promise<BehaviorResults[T]> {
     const slot = await this.acquire(hooks.signal);
     return (await this.execute(slot, type, config, students, hooks)) as BehaviorResults[T];
+  }
+
+  /** Starts every thread now, so the first runs do not wait for threads to load. */
+  async warm(): Promise<void> {
+    while (this.slots.size < this.options.threads && !this.closed) this.spawn();
+    await Promise.all([...this.slots].map((s) => s.ready));
   }
 
   /** Threads alive now (for tests and health checks). */
@@ -141,8 +149,15 @@ export class BehaviorRunner {
   private spawn(): Slot {
     const worker = new Worker(threadScript(), { workerData: this.options.settings });
     worker.unref();
-    const slot: Slot = { worker, active: null };
-    worker.on('message', (message: ThreadMessage) => this.onMessage(slot, message));
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolveReady) => (markReady = resolveReady));
+    const slot: Slot = { worker, ready, active: null };
+    worker.on('message', (message: ThreadMessage) => {
+      if (message.kind === 'ready') markReady();
+      else this.onMessage(slot, message);
+    });
+    // A thread that dies while loading must not leave a run waiting for it forever.
+    worker.once('exit', () => markReady());
     worker.on('error', (err) => {
       this.slots.delete(slot);
       slot.active?.settle({ failure: new BehaviorFailure('crashed', `Runner thread crashed: ${err.message}`) });
@@ -159,7 +174,7 @@ export class BehaviorRunner {
 
   private onMessage(slot: Slot, message: ThreadMessage): void {
     const run = slot.active;
-    if (message.kind === 'ready' || run === null || message.runId !== run.runId) return;
+    if (run === null || message.kind === 'ready' || message.runId !== run.runId) return;
     switch (message.kind) {
       case 'progress':
         run.onProgress?.(message.update);
@@ -251,24 +266,31 @@ export class BehaviorRunner {
         );
       };
 
-      timers.push(setTimeout(() => requestStop(STOP_SOFT_TIMEOUT), softLimitMs));
-      timers.push(
-        setTimeout(
-          () =>
-            kill(
-              new BehaviorFailure(
-                'hard_timeout',
-                `Hard time limit exceeded (${seconds(hardLimitMs)} s)`,
-              ),
-            ),
-          hardLimitMs,
-        ),
-      );
       if (hooks.signal?.aborted) onAbort();
       else hooks.signal?.addEventListener('abort', onAbort, { once: true });
 
-      const message: RunMessage = { kind: 'run', runId: run.runId, type, config, students, stopFlag };
-      slot.worker.postMessage(message);
+      void slot.ready.then(() => {
+        if (settled) return;
+        if (run.stopCode === STOP_CANCEL) {
+          run.settle({ failure: new BehaviorFailure('cancelled', run.cancelReason) });
+          return;
+        }
+        timers.push(setTimeout(() => requestStop(STOP_SOFT_TIMEOUT), softLimitMs));
+        timers.push(
+          setTimeout(
+            () =>
+              kill(
+                new BehaviorFailure(
+                  'hard_timeout',
+                  `Hard time limit exceeded (${seconds(hardLimitMs)} s)`,
+                ),
+              ),
+            hardLimitMs,
+          ),
+        );
+        const message: RunMessage = { kind: 'run', runId: run.runId, type, config, students, stopFlag };
+        slot.worker.postMessage(message);
+      });
     });
   }
 }

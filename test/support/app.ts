@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory';
+import { AppConfig, loadAppConfig } from '../../src/config/app-config';
+
+export function testRedisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through jest (global setup starts Redis)');
+  return url;
+}
+
+/** Config for a test app: its own key prefix, test behaviors on, quiet logs. */
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+  return loadAppConfig({
+    REDIS_URL: testRedisUrl(),
+    KEY_PREFIX: `t-${randomUUID().slice(0, 8)}`,
+    ENABLE_TEST_BEHAVIORS: 'true',
+    EMBEDDING_PROVIDER: 'lexical',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  http: ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, config = testConfig(env)): Promise<TestApp> {
+  const app = await createApp(config);
+  await app.init();
+  return { app, config, http: request(app.getHttpServer()), close: () => app.close() };
+}
+
+export const CLASS_ANSWERS = [
+  { name: 'ana@school.edu', text: 'Solar panels on every roof would cut our electricity bills.' },
+  { name: 'ben@school.edu', text: 'Home batteries store solar power for the evening.' },
+  { name: 'cy@school.edu', text: 'Wind turbines along the coast produce cheap energy.' },
+  { name: 'di@school.edu', text: 'Offshore wind farms can power whole cities.' },
+  { name: 'ed@school.edu', text: 'Nuclear plants give steady power without carbon emissions.' },
+  { name: 'fay@school.edu', text: 'Nuclear energy is safe when plants are well regulated.' },
+  { name: 'gus@school.edu', text: 'Buses and bikes reduce traffic and pollution in cities.' },
+  { name: 'hal@school.edu', text: 'Cycling lanes and cheap buses make cities cleaner.' },
+];
+
+/** Creates a deployment with the given behaviors and the class's answers. */
+export async function createDeployment(
+  t: TestApp,
+  behaviors: Record<string, { type: string; config?: Record<string, unknown> }>,
+  answers = CLASS_ANSWERS,
+): Promise<string> {
+  const created = await t.http.post('/api/page-deployments').send({ title: 'Test class', behaviors }).expect(201);
+  const id = (created.body as { id: string }).id;
+  await t.http.put(`/api/page-deployments/${id}/submissions`).send({ submissions: answers }).expect(200);
+  return id;
+}
+
+export interface StatusBody {
+  task_id: string;
+  state: 'PENDING' | 'PROGRESS' | 'SUCCESS' | 'FAILURE';
+  status: string;
+  progress: number;
+  stage: string;
+  result: Record<string, unknown> | null;
+  error: string | null;
+}
+
+/** Polls a task until it is SUCCESS or FAILURE, like the note's frontend; returns every status seen. */
+export async function pollUntilDone(
+  t: TestApp,
+  deploymentId: string,
+  taskId: string,
+  timeoutMs = 30_000,
+  intervalMs = 20,
+): Promise<StatusBody[]> {
+  const seen: StatusBody[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await t.http.get(`/api/page-deployments/${deploymentId}/behaviors/tasks/${taskId}`).expect(200);
+    const body = res.body as StatusBody;
+    seen.push(body);
+    if (body.state === 'SUCCESS' || body.state === 'FAILURE') return seen;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`Task ${taskId} did not finish within ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}`);
+}
+
+/** Waits until the task reports the given state (e.g. PROGRESS before cancelling a running task). */
+export async function waitForState(
+  t: TestApp,
+  deploymentId: string,
+  taskId: string,
+  state: StatusBody['state'],
+  timeoutMs = 10_000,
+): Promise<StatusBody> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await t.http.get(`/api/page-deployments/${deploymentId}/behaviors/tasks/${taskId}`);
+    const body = res.body as StatusBody;
+    if (body.state === state) return body;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`Task ${taskId} never reached ${state}`);
+}

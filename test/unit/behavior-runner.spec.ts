@@ -1,0 +1,132 @@
+import { BehaviorFailure } from '../../src/behaviors/engine/errors';
+import { TestSleepConfig } from '../../src/behaviors/engine/types';
+import { BehaviorRunner, RunnerOptions } from '../../src/behaviors/runner/behavior-runner';
+
+// Real worker threads (from the build), real time limits scaled down to fractions of a second.
+function runner(overrides: Partial<RunnerOptions> = {}): BehaviorRunner {
+  return new BehaviorRunner({
+    threads: 1,
+    softLimitMs: 10_000,
+    hardLimitMs: 20_000,
+    cancelGraceMs: 300,
+    settings: { enableTestBehaviors: true },
+    ...overrides,
+  });
+}
+
+const sleep = (c: Partial<TestSleepConfig>): TestSleepConfig => ({
+  duration_ms: 5000,
+  honour_signal: true,
+  fail_with: null,
+  label: 'Test Sleep',
+  ...c,
+});
+
+async function failureOf(p: Promise<unknown>): Promise<BehaviorFailure> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof BehaviorFailure) return err;
+    throw err;
+  }
+  throw new Error('expected the run to fail');
+}
+
+const students = [
+  { name: 'a', text: 'one' },
+  { name: 'b', text: 'two' },
+  { name: 'c', text: 'three' },
+];
+
+describe('BehaviorRunner', () => {
+  let r: BehaviorRunner;
+  afterEach(async () => r.close());
+
+  it('runs a behavior in a thread and passes its progress on', async () => {
+    r = runner();
+    const updates: number[] = [];
+    const result = await r.run('random_grouping', { group_size: 2, seed: 1, label: 'R', selected_submission_prompts: [] }, students, {
+      onProgress: (u) => updates.push(u.progress),
+    });
+    expect(Object.values(result.groups).flat().sort()).toEqual(['a', 'b', 'c']);
+    expect(updates).toEqual([40, 60, 85]);
+  });
+
+  it('reports input problems as input failures, with the message', async () => {
+    r = runner();
+    const f = await failureOf(r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'Need at least 2 students' }), []));
+    expect(f.kind).toBe('input');
+    expect(f.message).toBe('Need at least 2 students');
+  });
+
+  it('aborts at the soft limit and fails with a soft-timeout', async () => {
+    r = runner({ softLimitMs: 300, hardLimitMs: 5000 });
+    const started = Date.now();
+    const f = await failureOf(r.run('test_sleep', sleep({ honour_signal: true }), []));
+    expect(f.kind).toBe('soft_timeout');
+    expect(f.message).toBe('Soft time limit exceeded (0.3 s)');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(r.threadCount).toBe(1); // the thread wound up by itself and is reused
+  });
+
+  it('kills a behavior that ignores the soft limit at the hard limit, then runs the next one', async () => {
+    r = runner({ softLimitMs: 200, hardLimitMs: 600 });
+    const f = await failureOf(r.run('test_sleep', sleep({ honour_signal: false }), []));
+    expect(f.kind).toBe('hard_timeout');
+    expect(f.message).toBe('Hard time limit exceeded (0.6 s)');
+    expect(r.threadCount).toBe(0);
+    const next = await r.run('test_sleep', sleep({ duration_ms: 20 }), []);
+    expect(next.metadata.slept_ms).toBeGreaterThanOrEqual(20);
+  });
+
+  it('stops a behavior that honours its signal at its next checkpoint', async () => {
+    r = runner();
+    const controller = new AbortController();
+    const run = r.run('test_sleep', sleep({ honour_signal: true }), [], { signal: controller.signal });
+    await new Promise((res) => setTimeout(res, 200));
+    const t0 = Date.now();
+    controller.abort('Cancelled by a test');
+    const f = await failureOf(run);
+    expect(f.kind).toBe('cancelled');
+    expect(f.message).toBe('Cancelled by a test');
+    expect(Date.now() - t0).toBeLessThan(200);
+    expect(r.threadCount).toBe(1);
+  });
+
+  it('kills a behavior that ignores a cancel once the grace period is over', async () => {
+    r = runner({ cancelGraceMs: 300 });
+    const controller = new AbortController();
+    const run = r.run('test_sleep', sleep({ honour_signal: false }), [], { signal: controller.signal });
+    await new Promise((res) => setTimeout(res, 200));
+    const t0 = Date.now();
+    controller.abort('Cancelled by a test');
+    const f = await failureOf(run);
+    const waited = Date.now() - t0;
+    expect(f.kind).toBe('cancelled');
+    expect(f.message).toContain('did not stop within 0.3 s and was killed');
+    expect(waited).toBeGreaterThanOrEqual(280);
+    expect(waited).toBeLessThan(3000);
+    expect(r.threadCount).toBe(0);
+  });
+
+  it('cancels a run still waiting for a thread without ever starting it', async () => {
+    r = runner({ threads: 1 });
+    const busy = r.run('test_sleep', sleep({ duration_ms: 400 }), []);
+    const controller = new AbortController();
+    const waiting = r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'must not run' }), [], { signal: controller.signal });
+    controller.abort('Not needed any more');
+    const f = await failureOf(waiting);
+    expect(f.kind).toBe('cancelled');
+    expect(f.message).toBe('Not needed any more');
+    await expect(busy).resolves.toHaveProperty('metadata.label', 'Test Sleep');
+  });
+
+  it('runs as many behaviors at once as it has threads, and queues the rest', async () => {
+    r = runner({ threads: 2 });
+    const t0 = Date.now();
+    await Promise.all([1, 2, 3].map(() => r.run('test_sleep', sleep({ duration_ms: 300 }), [])));
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(600); // the third waited for a free thread
+    expect(r.threadCount).toBe(2);
+  });
+});
