@@ -8,7 +8,11 @@ import { redisAnswers, redisServerInstalled, startPrivateRedis } from './redis/p
  * With no REDIS_URL and nothing on 127.0.0.1:6379, start a private redis-server so that one
  * command brings the whole service up on a fresh machine.
  */
-async function resolveRedis(config: AppConfig, redisUrlWasSet: boolean, logger: Logger): Promise<string> {
+async function resolveRedis(
+  config: AppConfig,
+  redisUrlWasSet: boolean,
+  logger: Logger,
+): Promise<string> {
   if (redisUrlWasSet || config.redisUrl !== DEFAULT_REDIS_URL) return config.redisUrl;
   if (await redisAnswers('127.0.0.1', 6379)) return config.redisUrl;
   if (!redisServerInstalled()) {
@@ -34,11 +38,18 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  config = { ...config, redisUrl: await resolveRedis(config, process.env.REDIS_URL !== undefined, logger) };
+  config = {
+    ...config,
+    redisUrl: await resolveRedis(config, process.env.REDIS_URL !== undefined, logger),
+  };
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  const workers = config.embeddedWorkers ? `with ${config.workerConcurrency} embedded worker(s)` : 'without workers';
-  logger.log(`Listening on http://${config.host}:${config.port} ${workers}; Swagger UI at /api/docs`);
+  const workers = config.embeddedWorkers
+    ? `with ${config.workerConcurrency} embedded worker(s)`
+    : 'without workers';
+  logger.log(
+    `Listening on http://${config.host}:${config.port} ${workers}; Swagger UI at /api/docs`,
+  );
 }
 
 void bootstrap();

@@ -16,7 +16,9 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   await createWorkerContext(config);
-  new Logger('Worker').log(`Worker started (concurrency ${config.workerConcurrency}) on ${new URL(config.redisUrl).host}`);
+  new Logger('Worker').log(
+    `Worker started (concurrency ${config.workerConcurrency}) on ${new URL(config.redisUrl).host}`,
+  );
 }
 
 void bootstrap();

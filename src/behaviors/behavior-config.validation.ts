@@ -30,25 +30,39 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * Validates `{"1": {type, config}, ...}` and returns it with canonical type names and every
  * config default filled in. Errors name the exact field, e.g. `behaviors.2.config.group_size`.
  */
-export function parseBehaviorDefinitions(raw: unknown, allowTestTypes: boolean): Record<string, BehaviorDefinition> {
+export function parseBehaviorDefinitions(
+  raw: unknown,
+  allowTestTypes: boolean,
+): Record<string, BehaviorDefinition> {
   if (!isPlainObject(raw)) {
-    throw new InvalidInputError('behaviors must be an object keyed by behavior number', ['behaviors']);
+    throw new InvalidInputError('behaviors must be an object keyed by behavior number', [
+      'behaviors',
+    ]);
   }
   const out: Record<string, BehaviorDefinition> = {};
   const entries = Object.entries(raw);
-  if (entries.length > 100) throw new InvalidInputError('behaviors may hold at most 100 entries', ['behaviors']);
+  if (entries.length > 100)
+    throw new InvalidInputError('behaviors may hold at most 100 entries', ['behaviors']);
   for (const [number, value] of entries) {
     const path = `behaviors.${number}`;
     if (!/^[1-9][0-9]{0,3}$/.test(number)) {
-      throw new InvalidInputError(`${path}: behavior numbers are positive integers written as strings ("1", "2", ...)`, [path]);
+      throw new InvalidInputError(
+        `${path}: behavior numbers are positive integers written as strings ("1", "2", ...)`,
+        [path],
+      );
     }
-    if (!isPlainObject(value)) throw new InvalidInputError(`${path} must be an object {type, config}`, [path]);
+    if (!isPlainObject(value))
+      throw new InvalidInputError(`${path} must be an object {type, config}`, [path]);
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'config');
     if (extra.length > 0) {
-      throw new InvalidInputError(`${path}.${extra[0]} should not exist`, extra.map((k) => `${path}.${k}`));
+      throw new InvalidInputError(
+        `${path}.${extra[0]} should not exist`,
+        extra.map((k) => `${path}.${k}`),
+      );
     }
     const typeName = value.type;
-    const type = typeof typeName === 'string' ? canonicalBehaviorType(typeName, allowTestTypes) : undefined;
+    const type =
+      typeof typeName === 'string' ? canonicalBehaviorType(typeName, allowTestTypes) : undefined;
     if (type === undefined) {
       throw new InvalidInputError(
         `${path}.type must be one of ${publicBehaviorTypeNames(allowTestTypes).join(', ')} (got ${JSON.stringify(typeName)})`,
@@ -60,14 +74,20 @@ export function parseBehaviorDefinitions(raw: unknown, allowTestTypes: boolean):
   return out;
 }
 
-export function parseBehaviorConfig(type: BehaviorType, raw: unknown, path: string): AnyBehaviorConfig {
+export function parseBehaviorConfig(
+  type: BehaviorType,
+  raw: unknown,
+  path: string,
+): AnyBehaviorConfig {
   const input = raw === undefined || raw === null ? {} : raw;
   if (!isPlainObject(input)) throw new InvalidInputError(`${path} must be an object`, [path]);
   const instance = plainToInstance(CONFIG_CLASSES[type], input, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     const lines = describeValidationErrors(errors, path);
-    throw new InvalidInputError(lines.map((l) => l.text).join('; '), [...new Set(lines.map((l) => l.field))]);
+    throw new InvalidInputError(lines.map((l) => l.text).join('; '), [
+      ...new Set(lines.map((l) => l.field)),
+    ]);
   }
   const config = { ...instance } as AnyBehaviorConfig;
   if (type === 'group_assignment') {

@@ -9,7 +9,11 @@ import { formatTimedelta } from './engine/execution-time';
 import { AnyBehaviorResult, BehaviorType } from './engine/types';
 import { BehaviorRunner } from './runner/behavior-runner';
 
-export type RunResult = Record<string, unknown> & { success: true; execution_time: string; task_id: string };
+export type RunResult = Record<string, unknown> & {
+  success: true;
+  execution_time: string;
+  task_id: string;
+};
 
 export type ExecutionOutcome =
   | { kind: 'succeeded'; result: RunResult }
@@ -32,13 +36,20 @@ export class BehaviorExecutionService {
     private readonly deployments: DeploymentsRepository,
   ) {}
 
-  async execute(taskId: string, runner: BehaviorRunner, signal: AbortSignal): Promise<ExecutionOutcome> {
-    const queued = await this.store.get(taskId);
-    if (queued === null) return { kind: 'skipped' };
+  async execute(
+    taskId: string,
+    runner: BehaviorRunner,
+    signal: AbortSignal,
+  ): Promise<ExecutionOutcome> {
     const startedAt = new Date();
     const t0 = process.hrtime.bigint();
-    const deployment = await this.deployments.get(queued.deployment_id);
-    const students = deployment === null ? [] : await this.deployments.allSubmissions(queued.deployment_id);
+    const queued = await this.store.get(taskId);
+    if (queued === null) return { kind: 'skipped' };
+    // Read at run time, not at trigger time, so an edited config is what runs.
+    const [deployment, students] = await Promise.all([
+      this.deployments.get(queued.deployment_id),
+      this.deployments.allSubmissions(queued.deployment_id),
+    ]);
 
     const started = await this.store.start(taskId, students.length);
     if (started === 'missing' || started === 'terminal') return { kind: 'skipped' };
@@ -50,23 +61,33 @@ export class BehaviorExecutionService {
     };
     if (started === 'cancel') {
       const latest = await this.store.get(taskId);
-      return this.fail(record, new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'));
+      return this.fail(
+        record,
+        new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'),
+      );
     }
     const behavior = deployment?.behaviors[record.behavior_number];
     if (deployment === null || behavior === undefined) {
-      const what = deployment === null ? `Deployment ${record.deployment_id}` : `Behavior ${record.behavior_number}`;
+      const what =
+        deployment === null
+          ? `Deployment ${record.deployment_id}`
+          : `Behavior ${record.behavior_number}`;
       return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
     }
 
     try {
-      await this.store.progress(taskId, 30, 'execution', 'Executing behavior...');
+      // Progress writes are not awaited: commands on one connection run in order, so they
+      // still land before the final state, and the run does not wait on them.
+      this.reportProgress(taskId, 30, 'execution', 'Executing behavior...');
       const output = await runner.run(behavior.type, behavior.config, students, {
         signal,
         onProgress: (u) => {
-          this.store.progress(taskId, u.progress, u.stage as TaskStage, u.status).catch(() => undefined);
+          this.store
+            .progress(taskId, u.progress, u.stage as TaskStage, u.status)
+            .catch(() => undefined);
         },
       });
-      await this.store.progress(taskId, 90, 'saving', 'Saving results...');
+      this.reportProgress(taskId, 90, 'saving', 'Saving results...');
       const micros = Number(process.hrtime.bigint() - t0) / 1000;
       const result: RunResult = {
         success: true,
@@ -84,7 +105,10 @@ export class BehaviorExecutionService {
       if (written === 'cancel') {
         // A cancel arrived after the behavior's last checkpoint: honour it, drop the result.
         const latest = await this.store.get(taskId);
-        return this.fail(record, new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'));
+        return this.fail(
+          record,
+          new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'),
+        );
       }
       return written === 'ok' ? { kind: 'succeeded', result } : { kind: 'skipped' };
     } catch (err) {
@@ -92,9 +116,18 @@ export class BehaviorExecutionService {
         err instanceof BehaviorFailure
           ? err
           : new BehaviorFailure('crashed', err instanceof Error ? err.message : String(err));
-      if (failure.kind === 'crashed') this.logger.error(`Task ${taskId} crashed: ${failure.message}`);
+      if (failure.kind === 'crashed')
+        this.logger.error(`Task ${taskId} crashed: ${failure.message}`);
       return this.fail(record, failure);
     }
+  }
+
+  private reportProgress(taskId: string, progress: number, stage: TaskStage, status: string): void {
+    this.store.progress(taskId, progress, stage, status).catch((err: unknown) => {
+      this.logger.warn(
+        `Progress of task ${taskId} not saved: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
   }
 
   private async fail(record: TaskRecord, failure: BehaviorFailure): Promise<ExecutionOutcome> {

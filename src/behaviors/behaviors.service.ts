@@ -10,7 +10,11 @@ import { TaskStore } from '../tasks/task.store';
 import { ExecutionMode } from '../tasks/task.types';
 import { BehaviorExecutionService, RunResult } from './behavior-execution.service';
 import { SYNC_RUNNER } from './behavior-runner.provider';
-import { AsyncTriggerResponseDto, BehaviorListDto, TriggerBehaviorDto } from './dto/trigger-behavior.dto';
+import {
+  AsyncTriggerResponseDto,
+  BehaviorListDto,
+  TriggerBehaviorDto,
+} from './dto/trigger-behavior.dto';
 import { behaviorInfo } from './engine/catalog';
 import { BehaviorFailure, BehaviorFailureKind } from './engine/errors';
 import { BehaviorRunner } from './runner/behavior-runner';
@@ -70,13 +74,19 @@ export class BehaviorsService {
       );
     }
     // The design note: heavy behaviors default to async, the others to sync.
-    const mode: ExecutionMode = (dto.async_execution ?? behaviorInfo(behavior.type).heavy) ? 'async' : 'sync';
+    const mode: ExecutionMode =
+      (dto.async_execution ?? behaviorInfo(behavior.type).heavy) ? 'async' : 'sync';
     const taskId = await this.createTask(deployment, dto.behavior_number, mode);
-    if (mode === 'async') return { mode, body: await this.enqueue(taskId, deploymentId, dto.behavior_number) };
+    if (mode === 'async')
+      return { mode, body: await this.enqueue(taskId, deploymentId, dto.behavior_number) };
     return { mode, body: await this.runNow(taskId, dto.behavior_number) };
   }
 
-  private async createTask(d: Deployment, behaviorNumber: string, mode: ExecutionMode): Promise<string> {
+  private async createTask(
+    d: Deployment,
+    behaviorNumber: string,
+    mode: ExecutionMode,
+  ): Promise<string> {
     const id = randomUUID();
     const created = await this.store.create({
       id,
@@ -95,9 +105,17 @@ export class BehaviorsService {
     return id;
   }
 
-  private async enqueue(taskId: string, deploymentId: string, behaviorNumber: string): Promise<AsyncTriggerResponseDto> {
+  private async enqueue(
+    taskId: string,
+    deploymentId: string,
+    behaviorNumber: string,
+  ): Promise<AsyncTriggerResponseDto> {
     try {
-      await this.queue.enqueue({ task_id: taskId, deployment_id: deploymentId, behavior_number: behaviorNumber });
+      await this.queue.enqueue({
+        task_id: taskId,
+        deployment_id: deploymentId,
+        behavior_number: behaviorNumber,
+      });
     } catch (err) {
       // Never leave a PENDING task that no worker will ever see.
       const record = await this.store.get(taskId);
@@ -117,7 +135,10 @@ export class BehaviorsService {
   }
 
   /** A synchronous run: the same runner threads and time limits, answered in the response. */
-  private async runNow(taskId: string, behaviorNumber: string): Promise<RunResult & { behavior_number: string }> {
+  private async runNow(
+    taskId: string,
+    behaviorNumber: string,
+  ): Promise<RunResult & { behavior_number: string }> {
     const controller = new AbortController();
     const unregister = this.bus.register(taskId, (reason) => controller.abort(reason));
     try {
@@ -131,10 +152,14 @@ export class BehaviorsService {
             behavior_number: behaviorNumber,
           });
         case 'skipped':
-          throw new RunFailedError(409, 'The run was stopped before it started (cancelled or deployment deleted)', {
-            task_id: taskId,
-            behavior_number: behaviorNumber,
-          });
+          throw new RunFailedError(
+            409,
+            'The run was stopped before it started (cancelled or deployment deleted)',
+            {
+              task_id: taskId,
+              behavior_number: behaviorNumber,
+            },
+          );
       }
     } finally {
       unregister();

@@ -39,20 +39,34 @@ export class LegacyBehaviorsController {
   }
 
   @Get('tasks/:taskId')
-  @ApiOperation({ summary: 'Check task status (old path)', operationId: 'getTaskStatusLegacy', deprecated: true })
+  @ApiOperation({
+    summary: 'Check task status (old path)',
+    operationId: 'getTaskStatusLegacy',
+    deprecated: true,
+  })
   @ApiOkResponse({ type: TaskStatusDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  status(@Param('deploymentId') deploymentId: string, @Param('taskId') taskId: string): Promise<TaskStatusDto> {
+  status(
+    @Param('deploymentId') deploymentId: string,
+    @Param('taskId') taskId: string,
+  ): Promise<TaskStatusDto> {
     return this.tasks.status(deploymentId, taskId);
   }
 
   @Post('tasks/:taskId/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel task (old path)', operationId: 'cancelTaskLegacy', deprecated: true })
+  @ApiOperation({
+    summary: 'Cancel task (old path)',
+    operationId: 'cancelTaskLegacy',
+    deprecated: true,
+  })
   @ApiOkResponse({ type: CancelTaskResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  cancel(@Param('deploymentId') deploymentId: string, @Param('taskId') taskId: string): Promise<CancelTaskResponseDto> {
+  cancel(
+    @Param('deploymentId') deploymentId: string,
+    @Param('taskId') taskId: string,
+  ): Promise<CancelTaskResponseDto> {
     return this.tasks.cancel(deploymentId, taskId);
   }
 }

@@ -14,7 +14,10 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto';
-import { SyncGroupAssignmentResponseDto, SyncThemeCreationResponseDto } from './dto/behavior-result.dto';
+import {
+  SyncGroupAssignmentResponseDto,
+  SyncThemeCreationResponseDto,
+} from './dto/behavior-result.dto';
 import { AsyncTriggerResponseDto } from './dto/trigger-behavior.dto';
 
 /** OpenAPI description of the trigger route, shared by the current and the deprecated path. */
@@ -41,7 +44,10 @@ export function TriggerDocs(deprecated: boolean) {
       },
     }),
     ApiBadRequestResponse({ type: ErrorResponseDto }),
-    ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown deployment or behavior number' }),
+    ApiNotFoundResponse({
+      type: ErrorResponseDto,
+      description: 'Unknown deployment or behavior number',
+    }),
     ApiConflictResponse({
       type: ErrorResponseDto,
       description: 'The behavior is already queued or running (task_id names it)',
@@ -50,7 +56,10 @@ export function TriggerDocs(deprecated: boolean) {
       type: ErrorResponseDto,
       description: 'Synchronous run failed on its input, e.g. too few students (success: false)',
     }),
-    ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'Synchronous run hit a time limit' }),
+    ApiGatewayTimeoutResponse({
+      type: ErrorResponseDto,
+      description: 'Synchronous run hit a time limit',
+    }),
     ApiInternalServerErrorResponse({ type: ErrorResponseDto }),
     ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable' }),
   );

@@ -1,4 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Logger,
+} from '@nestjs/common';
 import { Response } from 'express';
 import Redis from 'ioredis';
 import { REDIS, isRedisUnavailable } from '../redis/redis.module';
@@ -25,35 +33,47 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const [status, message, extras] = this.describe(exception);
     if (status >= 500 && status !== 503 && status !== 504) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
-    res.status(status).json({ statusCode: status, error: reasonPhrase(status), message, ...extras });
+    res
+      .status(status)
+      .json({ statusCode: status, error: reasonPhrase(status), message, ...extras });
   }
 
   private describe(exception: unknown): [number, string, ErrorExtras] {
-    if (exception instanceof DomainError) return [exception.statusCode, exception.message, exception.extras];
+    if (exception instanceof DomainError)
+      return [exception.statusCode, exception.message, exception.extras];
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      const message =
-        typeof body === 'string'
-          ? body
-          : Array.isArray((body as { message?: unknown }).message)
-            ? ((body as { message: string[] }).message).join('; ')
-            : String((body as { message?: unknown }).message ?? exception.message);
+      const message = httpExceptionMessage(body, exception.message);
       // Nest turns body-parser's SyntaxError into a bare 400 carrying only the parser's words.
-      if (exception.getStatus() === 400 && /JSON/.test(message) && !/ must | should /.test(message)) {
+      if (
+        exception.getStatus() === 400 &&
+        /JSON/.test(message) &&
+        !/ must | should /.test(message)
+      ) {
         return [400, `The request body is not valid JSON: ${message}`, {}];
       }
       return [exception.getStatus(), message, {}];
     }
     if (isBodyParserError(exception)) {
       if (exception.type === 'entity.too.large') {
-        return [413, 'The request body is larger than this service accepts (see MAX_BODY_SIZE)', {}];
+        return [
+          413,
+          'The request body is larger than this service accepts (see MAX_BODY_SIZE)',
+          {},
+        ];
       }
       if (exception.type === 'entity.parse.failed') {
         return [400, `The request body is not valid JSON: ${exception.message}`, {}];
       }
-      return [exception.status >= 400 && exception.status < 500 ? exception.status : 400, exception.message, {}];
+      return [
+        exception.status >= 400 && exception.status < 500 ? exception.status : 400,
+        exception.message,
+        {},
+      ];
     }
     if (isRedisUnavailable(exception, this.redis)) {
       return [503, 'The task store (Redis) is not reachable right now; retry in a few seconds', {}];
@@ -70,4 +90,12 @@ function reasonPhrase(status: number): string {
     .split('_')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join(' ');
+}
+
+/** Nest bodies carry a string or, from validation, a list of strings. */
+function httpExceptionMessage(body: string | object, fallback: string): string {
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.map(String).join('; ');
+  return typeof message === 'string' ? message : fallback;
 }

@@ -1,5 +1,15 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
@@ -77,18 +87,26 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
   const env = plainToInstance(Environment, { ...raw }, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`);
+    const lines = errors.map(
+      (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+    );
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const soft = env.SOFT_TIME_LIMIT_MS ?? 300_000;
   const hard = env.HARD_TIME_LIMIT_MS ?? 600_000;
   if (hard < soft) {
-    throw new ConfigError('Invalid configuration: HARD_TIME_LIMIT_MS must be at least SOFT_TIME_LIMIT_MS');
+    throw new ConfigError(
+      'Invalid configuration: HARD_TIME_LIMIT_MS must be at least SOFT_TIME_LIMIT_MS',
+    );
   }
   const endpoint = (base?: string, model?: string, key?: string): OpenAiEndpoint | null =>
     base && model ? { baseUrl: base.replace(/\/+$/, ''), model, apiKey: key ?? '' } : null;
   const llm = endpoint(env.LLM_BASE_URL, env.LLM_MODEL, env.LLM_API_KEY);
-  const embeddingEndpoint = endpoint(env.EMBEDDING_BASE_URL, env.EMBEDDING_MODEL, env.EMBEDDING_API_KEY);
+  const embeddingEndpoint = endpoint(
+    env.EMBEDDING_BASE_URL,
+    env.EMBEDDING_MODEL,
+    env.EMBEDDING_API_KEY,
+  );
   const provider = (env.EMBEDDING_PROVIDER ?? 'model') as EmbeddingProviderName;
   if (provider === 'openai' && embeddingEndpoint === null) {
     throw new ConfigError(
@@ -114,7 +132,11 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
     enableTestBehaviors: env.ENABLE_TEST_BEHAVIORS ?? false,
     embeddingProvider: provider,
     embeddingEndpoint,
-    llm: llm && { ...llm, timeoutMs: env.LLM_TIMEOUT_MS ?? 20_000, parallelism: env.LLM_PARALLELISM ?? 4 },
+    llm: llm && {
+      ...llm,
+      timeoutMs: env.LLM_TIMEOUT_MS ?? 20_000,
+      parallelism: env.LLM_PARALLELISM ?? 4,
+    },
     logLevel: (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
   };
 }

@@ -3,6 +3,13 @@ import { DeploymentDto } from './dto/deployment.dto';
 
 export function toDeploymentDto(d: Deployment): DeploymentDto {
   const behaviors: DeploymentDto['behaviors'] = {};
-  for (const [number, b] of Object.entries(d.behaviors)) behaviors[number] = { type: b.type, config: { ...b.config } };
-  return { id: d.id, title: d.title, behaviors, created_at: d.created_at, updated_at: d.updated_at };
+  for (const [number, b] of Object.entries(d.behaviors))
+    behaviors[number] = { type: b.type, config: { ...b.config } };
+  return {
+    id: d.id,
+    title: d.title,
+    behaviors,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+  };
 }

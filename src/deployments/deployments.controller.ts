@@ -48,11 +48,17 @@ export class DeploymentsController {
   }
 
   @Patch(':deploymentId')
-  @ApiOperation({ summary: 'Change the title or replace the behaviors', operationId: 'updateDeployment' })
+  @ApiOperation({
+    summary: 'Change the title or replace the behaviors',
+    operationId: 'updateDeployment',
+  })
   @ApiOkResponse({ type: DeploymentDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  async update(@Param('deploymentId') id: string, @Body() dto: UpdateDeploymentDto): Promise<DeploymentDto> {
+  async update(
+    @Param('deploymentId') id: string,
+    @Body() dto: UpdateDeploymentDto,
+  ): Promise<DeploymentDto> {
     return toDeploymentDto(await this.deployments.update(id, dto));
   }
 

@@ -33,7 +33,9 @@ export class DeploymentsRepository {
     ]);
     if (ids.length === 0) return { items: [], total };
     const raws = await this.redis.mget(...ids.map((id) => this.keys.deployment(id)));
-    const items = raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Deployment);
+    const items = raws
+      .filter((r): r is string => r !== null)
+      .map((r) => JSON.parse(r) as Deployment);
     return { items, total };
   }
 

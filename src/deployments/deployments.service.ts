@@ -55,7 +55,9 @@ export class DeploymentsService {
       ...current,
       title: dto.title ?? current.title,
       behaviors:
-        dto.behaviors === undefined ? current.behaviors : parseBehaviorDefinitions(dto.behaviors, this.allowTestTypes),
+        dto.behaviors === undefined
+          ? current.behaviors
+          : parseBehaviorDefinitions(dto.behaviors, this.allowTestTypes),
       updated_at: new Date().toISOString(),
     };
     await this.repo.save(updated);

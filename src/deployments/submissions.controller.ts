@@ -10,7 +10,11 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { PageQueryDto } from './dto/deployment.dto';
-import { PutSubmissionsDto, PutSubmissionsResponseDto, SubmissionPageDto } from './dto/submission.dto';
+import {
+  PutSubmissionsDto,
+  PutSubmissionsResponseDto,
+  SubmissionPageDto,
+} from './dto/submission.dto';
 import { SubmissionsService } from './submissions.service';
 
 @ApiTags('submissions')
@@ -19,12 +23,18 @@ export class SubmissionsController {
   constructor(private readonly submissions: SubmissionsService) {}
 
   @Put()
-  @ApiOperation({ summary: 'Add or replace students\u2019 answers, by name', operationId: 'putSubmissions' })
+  @ApiOperation({
+    summary: 'Add or replace students\u2019 answers, by name',
+    operationId: 'putSubmissions',
+  })
   @ApiOkResponse({ type: PutSubmissionsResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  put(@Param('deploymentId') id: string, @Body() dto: PutSubmissionsDto): Promise<PutSubmissionsResponseDto> {
+  put(
+    @Param('deploymentId') id: string,
+    @Body() dto: PutSubmissionsDto,
+  ): Promise<PutSubmissionsResponseDto> {
     return this.submissions.put(id, dto);
   }
 

@@ -5,7 +5,11 @@ import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { StoredSubmission } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
 import { DeploymentsService } from './deployments.service';
-import { PutSubmissionsDto, PutSubmissionsResponseDto, SubmissionPageDto } from './dto/submission.dto';
+import {
+  PutSubmissionsDto,
+  PutSubmissionsResponseDto,
+  SubmissionPageDto,
+} from './dto/submission.dto';
 
 @Injectable()
 export class SubmissionsService {
@@ -54,14 +58,22 @@ export class SubmissionsService {
       );
     }
     if (byName.size === 0) return { upserted: 0, total };
-    return { upserted: byName.size, total: await this.repo.upsertSubmissions(deploymentId, [...byName.values()]) };
+    return {
+      upserted: byName.size,
+      total: await this.repo.upsertSubmissions(deploymentId, [...byName.values()]),
+    };
   }
 
   async page(deploymentId: string, page: number, pageSize: number): Promise<SubmissionPageDto> {
     await this.deployments.get(deploymentId);
     const all = await this.repo.allSubmissions(deploymentId);
     const start = (page - 1) * pageSize;
-    return { submissions: all.slice(start, start + pageSize), page, page_size: pageSize, total: all.length };
+    return {
+      submissions: all.slice(start, start + pageSize),
+      page,
+      page_size: pageSize,
+      total: all.length,
+    };
   }
 
   async remove(deploymentId: string, name: string): Promise<void> {

@@ -20,7 +20,10 @@ type BehaviorJob = Job<JobPayloads[JobName.RunBehavior], void, JobName>;
  * requests, and passes BullMQ's abort signal on. It holds no business logic.
  */
 @Processor(QueueName.Behaviors)
-export class BehaviorProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BehaviorProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(BehaviorProcessor.name);
   private readonly runner: BehaviorRunner;
   private readonly concurrency: number;
@@ -44,8 +47,13 @@ export class BehaviorProcessor extends WorkerHost implements OnApplicationBootst
     await this.runner.warm();
   }
 
+  /**
+   * Does not wait for running behaviors (they may take minutes): the worker stops at once, and
+   * a job it held is picked up again by another worker once its lock expires (BullMQ's
+   * stalled-job check), so a restart loses no task.
+   */
   async onApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    await this.worker.close(true);
     await this.runner.close();
   }
 
@@ -78,6 +86,8 @@ export class BehaviorProcessor extends WorkerHost implements OnApplicationBootst
     const record = await this.store.get(job.data.task_id).catch(() => null);
     if (record === null || TERMINAL.includes(record.lifecycle)) return;
     this.logger.warn(`Task ${record.id} failed outside its run: ${error.message}`);
-    await this.outcomes.fail(record, new BehaviorFailure('crashed', error.message)).catch(() => undefined);
+    await this.outcomes
+      .fail(record, new BehaviorFailure('crashed', error.message))
+      .catch(() => undefined);
   }
 }

@@ -29,7 +29,10 @@ export class CancelBus implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     // A subscriber connection of its own; it queues commands while offline and resubscribes
     // by itself after a reconnect.
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = this.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, raw: string) => this.onMessage(raw));
     await this.subscriber.subscribe(this.keys.cancelChannel());

@@ -31,13 +31,35 @@ export interface PrivateRedis {
  * Starts a redis-server of our own with append-only persistence under `dataDir`, for a
  * machine that has Redis installed but not running. It lives as long as this process.
  */
-export async function startPrivateRedis(host: string, port: number, dataDir: string): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  host: string,
+  port: number,
+  dataDir: string,
+  /** Append-only persistence; off only for throwaway servers (benchmarks). */
+  persistent = true,
+): Promise<PrivateRedis> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
-    ['--bind', host, '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '',
-      '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', 'redis.log'],
+    [
+      '--bind',
+      host,
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--appendonly',
+      persistent ? 'yes' : 'no',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--logfile',
+      'redis.log',
+    ],
     { stdio: 'ignore' },
   );
   const stop = () => {
@@ -46,7 +68,8 @@ export async function startPrivateRedis(host: string, port: number, dataDir: str
   process.once('exit', stop);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} (see ${dir}/redis.log)`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited with code ${child.exitCode} (see ${dir}/redis.log)`);
     if (await redisAnswers(host, port)) return { url: `redis://${host}:${port}`, stop };
     await new Promise((r) => setTimeout(r, 100));
   }

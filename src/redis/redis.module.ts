@@ -1,4 +1,11 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import Redis from 'ioredis';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { ConfigService } from '@nestjs/config';
@@ -39,7 +46,8 @@ export function isRedisUnavailable(err: unknown, client: Redis): boolean {
     {
       provide: REDIS,
       inject: [ConfigService],
-      useFactory: (config: TypedConfigService) => createRedisClient(appConfigOf(config).redisUrl, 'store'),
+      useFactory: (config: TypedConfigService) =>
+        createRedisClient(appConfigOf(config).redisUrl, 'store'),
     },
     {
       provide: RedisKeys,
@@ -64,7 +72,8 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
         resolve(true);
       });
     });
-    if (!(await ready)) this.logger.warn('Redis is not reachable yet; requests will get 503 until it is');
+    if (!(await ready))
+      this.logger.warn('Redis is not reachable yet; requests will get 503 until it is');
   }
 
   async onApplicationShutdown(): Promise<void> {

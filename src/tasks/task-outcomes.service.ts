@@ -45,7 +45,9 @@ export class TaskOutcomes {
     return this.store.finish(record, {
       lifecycle: cancelled ? 'cancelled' : 'failed',
       stage: cancelled ? 'cancelled' : 'failed',
-      status: cancelled ? `Task was cancelled: ${failure.message}` : `Task failed: ${failure.message}`,
+      status: cancelled
+        ? `Task was cancelled: ${failure.message}`
+        : `Task failed: ${failure.message}`,
       error: failure.message,
       errorKind: failure.kind,
       history: this.history(record, finishedAt, {

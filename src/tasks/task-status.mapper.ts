@@ -22,7 +22,10 @@ export function toTaskStatus(r: TaskRecord): TaskStatusDto {
   };
 }
 
-type LifecycleStatus = Pick<TaskStatusDto, 'state' | 'status' | 'progress' | 'stage' | 'result' | 'error'>;
+type LifecycleStatus = Pick<
+  TaskStatusDto,
+  'state' | 'status' | 'progress' | 'stage' | 'result' | 'error'
+>;
 
 function lifecycleStatus(r: TaskRecord): LifecycleStatus {
   const base = {
@@ -35,7 +38,9 @@ function lifecycleStatus(r: TaskRecord): LifecycleStatus {
         ...base,
         state: 'PENDING',
         status:
-          r.cancel_reason === null ? 'Task is waiting to be processed...' : 'Cancellation requested...',
+          r.cancel_reason === null
+            ? 'Task is waiting to be processed...'
+            : 'Cancellation requested...',
         progress: 0,
         stage: 'pending',
       };

@@ -6,11 +6,19 @@ import { BehaviorType } from '../behaviors/engine/types';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
-import { ExecutionMode, HistoryEntry, TaskLifecycle, TaskRecord, TaskStage, TERMINAL } from './task.types';
+import {
+  ExecutionMode,
+  HistoryEntry,
+  TaskLifecycle,
+  TaskRecord,
+  TaskStage,
+  TERMINAL,
+} from './task.types';
 
 // Every state change is one Lua script, so two processes (an API cancelling, a worker
 // finishing) can never both win: the first terminal write sticks and the other sees it.
-const TERMINAL_LUA = "local function terminal(s) return s == 'succeeded' or s == 'failed' or s == 'cancelled' end\n";
+const TERMINAL_LUA =
+  "local function terminal(s) return s == 'succeeded' or s == 'failed' or s == 'cancelled' end\n";
 
 /** KEYS: lock, task, deployment tasks. ARGV: task id, task key prefix, field/value pairs... */
 const CREATE = `${TERMINAL_LUA}
@@ -26,7 +34,7 @@ redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('SADD', KEYS[3], ARGV[1])
 return ''`;
 
-/** KEYS: task. ARGV: started_at, status. Returns ok | cancel | terminal | missing. */
+/** KEYS: task. ARGV: started_at, status, input student count. Returns ok | cancel | terminal | missing. */
 const START = `${TERMINAL_LUA}
 local s = redis.call('HGET', KEYS[1], 'lifecycle')
 if not s then return 'missing' end
@@ -34,7 +42,7 @@ if terminal(s) then return 'terminal' end
 if redis.call('HGET', KEYS[1], 'cancel_reason') then return 'cancel' end
 local p = tonumber(redis.call('HGET', KEYS[1], 'progress')) or 0
 redis.call('HSET', KEYS[1], 'lifecycle', 'running', 'stage', 'initialization',
-  'progress', math.max(p, 10), 'status', ARGV[2], 'started_at', ARGV[1])
+  'progress', math.max(p, 10), 'status', ARGV[2], 'started_at', ARGV[1], 'input_student_count', ARGV[3])
 return 'ok'`;
 
 /** KEYS: task. ARGV: progress, stage, status. Progress never goes down. */
@@ -166,28 +174,34 @@ export class TaskStore {
     return raw.lifecycle === undefined ? null : toRecord(raw);
   }
 
-  async start(taskId: string, inputStudentCount: number | null): Promise<StartOutcome> {
-    const outcome = (await this.redis.taskStart(
+  async start(taskId: string, inputStudentCount: number): Promise<StartOutcome> {
+    return (await this.redis.taskStart(
       this.keys.task(taskId),
       new Date().toISOString(),
       'Initializing behavior execution...',
+      inputStudentCount,
     )) as StartOutcome;
-    if (outcome === 'ok' && inputStudentCount !== null) {
-      await this.redis.hset(this.keys.task(taskId), 'input_student_count', inputStudentCount);
-    }
-    return outcome;
   }
 
-  async progress(taskId: string, progress: number, stage: TaskStage, status: string): Promise<void> {
+  async progress(
+    taskId: string,
+    progress: number,
+    stage: TaskStage,
+    status: string,
+  ): Promise<void> {
     await this.redis.taskProgress(this.keys.task(taskId), Math.round(progress), stage, status);
   }
 
   /** Records a cancel request; returns the lifecycle it found, or 'missing'. */
   async requestCancel(taskId: string, reason: string): Promise<TaskLifecycle | 'missing'> {
-    return (await this.redis.taskRequestCancel(this.keys.task(taskId), reason)) as TaskLifecycle | 'missing';
+    return (await this.redis.taskRequestCancel(this.keys.task(taskId), reason)) as
+      TaskLifecycle | 'missing';
   }
 
-  async finish(record: Pick<TaskRecord, 'id' | 'deployment_id' | 'behavior_number'>, f: Finish): Promise<FinishOutcome> {
+  async finish(
+    record: Pick<TaskRecord, 'id' | 'deployment_id' | 'behavior_number'>,
+    f: Finish,
+  ): Promise<FinishOutcome> {
     const fields: Record<string, string> = {
       stage: f.stage,
       status: f.status,
@@ -254,6 +268,7 @@ function toRecord(raw: Record<string, string>): TaskRecord {
     started_at: orNull(raw.started_at),
     finished_at: orNull(raw.finished_at),
     cancel_reason: orNull(raw.cancel_reason),
-    input_student_count: raw.input_student_count === undefined ? null : Number(raw.input_student_count),
+    input_student_count:
+      raw.input_student_count === undefined ? null : Number(raw.input_student_count),
   };
 }

@@ -6,13 +6,7 @@ export type TaskLifecycle = 'queued' | 'running' | 'succeeded' | 'failed' | 'can
 export const TERMINAL: readonly TaskLifecycle[] = ['succeeded', 'failed', 'cancelled'];
 
 export type TaskStage =
-  | 'pending'
-  | 'initialization'
-  | 'execution'
-  | 'saving'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+  'pending' | 'initialization' | 'execution' | 'saving' | 'completed' | 'failed' | 'cancelled';
 export const TASK_STAGES: readonly TaskStage[] = [
   'pending',
   'initialization',

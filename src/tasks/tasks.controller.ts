@@ -1,5 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { TasksService } from './tasks.service';
@@ -12,8 +18,14 @@ export class TasksController {
   @Get(':taskId')
   @ApiOperation({ summary: 'Check task status', operationId: 'getTaskStatus' })
   @ApiOkResponse({ type: TaskStatusDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'Unknown task, or a task of another deployment' })
-  status(@Param('deploymentId') deploymentId: string, @Param('taskId') taskId: string): Promise<TaskStatusDto> {
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'Unknown task, or a task of another deployment',
+  })
+  status(
+    @Param('deploymentId') deploymentId: string,
+    @Param('taskId') taskId: string,
+  ): Promise<TaskStatusDto> {
     return this.tasks.status(deploymentId, taskId);
   }
 
@@ -27,9 +39,15 @@ export class TasksController {
     operationId: 'cancelTask',
   })
   @ApiOkResponse({ type: CancelTaskResponseDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The task already finished; cancelled is false' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The task already finished; cancelled is false',
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  cancel(@Param('deploymentId') deploymentId: string, @Param('taskId') taskId: string): Promise<CancelTaskResponseDto> {
+  cancel(
+    @Param('deploymentId') deploymentId: string,
+    @Param('taskId') taskId: string,
+  ): Promise<CancelTaskResponseDto> {
     return this.tasks.cancel(deploymentId, taskId);
   }
 }

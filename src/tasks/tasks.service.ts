@@ -105,7 +105,8 @@ export class TasksService {
   private async find(deploymentId: string, taskId: string): Promise<TaskRecord> {
     const record = await this.store.get(taskId);
     // A task fetched through another deployment's URL is as unknown as a made-up id.
-    if (record === null || record.deployment_id !== deploymentId) throw this.notFound(deploymentId, taskId);
+    if (record === null || record.deployment_id !== deploymentId)
+      throw this.notFound(deploymentId, taskId);
     return record;
   }
 

@@ -4,7 +4,8 @@ const TIMEDELTA = /^\d+:\d{2}:\d{2}(\.\d{6})?$/;
 
 function expectMonotonic(statuses: StatusBody[]): void {
   const progress = statuses.map((s) => s.progress);
-  for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
+  for (let i = 1; i < progress.length; i++)
+    expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
 }
 
 describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
@@ -35,8 +36,20 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
     const seen = await pollUntilDone(t, dep, res.body.task_id, 30_000, 5);
     expectMonotonic(seen);
     const last = seen.at(-1)!;
-    expect(last).toMatchObject({ state: 'SUCCESS', stage: 'completed', progress: 100, status: 'Task completed successfully', error: null });
-    const result = last.result as { success: boolean; groups: Record<string, string[]>; execution_time: string; task_id: string; executed_at: string };
+    expect(last).toMatchObject({
+      state: 'SUCCESS',
+      stage: 'completed',
+      progress: 100,
+      status: 'Task completed successfully',
+      error: null,
+    });
+    const result = last.result as {
+      success: boolean;
+      groups: Record<string, string[]>;
+      execution_time: string;
+      task_id: string;
+      executed_at: string;
+    };
     expect(result.success).toBe(true);
     expect(result.task_id).toBe(res.body.task_id);
     expect(result.execution_time).toMatch(TIMEDELTA);
@@ -52,7 +65,9 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
     const stages = [...new Set(seen.map((s) => s.stage))];
     expect(stages).toContain('execution');
     expect(stages.at(-1)).toBe('completed');
-    expect(seen.some((s) => s.state === 'PROGRESS' && s.progress >= 30 && s.progress < 100)).toBe(true);
+    expect(seen.some((s) => s.state === 'PROGRESS' && s.progress >= 30 && s.progress < 100)).toBe(
+      true,
+    );
   });
 
   it('runs theme creation asynchronously and returns themes', async () => {
@@ -66,10 +81,22 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
 
   it('runs the light behavior synchronously by default, with the result at the top level', async () => {
     const res = await trigger({ behavior_number: '3' }).expect(200);
-    expect(res.body).toMatchObject({ behavior_number: '3', success: true, task_id: expect.any(String) });
+    expect(res.body).toMatchObject({
+      behavior_number: '3',
+      success: true,
+      task_id: expect.any(String),
+    });
     expect(res.body.execution_time).toMatch(TIMEDELTA);
-    expect(Object.values(res.body.groups as Record<string, string[]>).flat().sort()).toHaveLength(8);
-    expect(res.body.metadata).toMatchObject({ grouping_method: 'random', total_students: 8, total_groups: 3 });
+    expect(
+      Object.values(res.body.groups as Record<string, string[]>)
+        .flat()
+        .sort(),
+    ).toHaveLength(8);
+    expect(res.body.metadata).toMatchObject({
+      grouping_method: 'random',
+      total_students: 8,
+      total_groups: 3,
+    });
     // The same seed gives the same groups.
     const again = await trigger({ behavior_number: '3' }).expect(200);
     expect(again.body.groups).toEqual(res.body.groups);
@@ -87,7 +114,12 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
   it('refuses a second trigger while the first is queued or running, naming the running task', async () => {
     const first = await trigger({ behavior_number: '4' }).expect(202);
     const second = await trigger({ behavior_number: '4' }).expect(409);
-    expect(second.body).toMatchObject({ statusCode: 409, error: 'Conflict', task_id: first.body.task_id, behavior_number: '4' });
+    expect(second.body).toMatchObject({
+      statusCode: 409,
+      error: 'Conflict',
+      task_id: first.body.task_id,
+      behavior_number: '4',
+    });
     await pollUntilDone(t, dep, first.body.task_id);
     await trigger({ behavior_number: '4' }).expect(202); // free again once finished
   });
@@ -112,11 +144,18 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
   });
 
   it('reports a failed run as a failure: 422 with success false when synchronous, FAILURE when queued', async () => {
-    const lonely = await createDeployment(t, { '1': { type: 'group_assignment' }, '2': { type: 'random_grouping' } }, [
-      { name: 'solo@school.edu', text: 'Only me here.' },
-    ]);
+    const lonely = await createDeployment(
+      t,
+      { '1': { type: 'group_assignment' }, '2': { type: 'random_grouping' } },
+      [{ name: 'solo@school.edu', text: 'Only me here.' }],
+    );
     const sync = await trigger({ behavior_number: '2' }, lonely).expect(422);
-    expect(sync.body).toMatchObject({ statusCode: 422, success: false, behavior_number: '2', task_id: expect.any(String) });
+    expect(sync.body).toMatchObject({
+      statusCode: 422,
+      success: false,
+      behavior_number: '2',
+      task_id: expect.any(String),
+    });
     expect(sync.body.message).toContain('Need at least 2 students');
 
     const queued = await trigger({ behavior_number: '1' }, lonely).expect(202);
@@ -130,30 +169,51 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
     const empty = await createDeployment(t, { '1': { type: 'theme_creator' } }, []);
     const res = await trigger({ behavior_number: '1', async_execution: false }).expect(200); // other deployment still fine
     expect(res.body.success).toBe(true);
-    const failed = await t.http.post(`/api/page-deployments/${empty}/behaviors/trigger`).send({ behavior_number: '1', async_execution: false }).expect(422);
+    const failed = await t.http
+      .post(`/api/page-deployments/${empty}/behaviors/trigger`)
+      .send({ behavior_number: '1', async_execution: false })
+      .expect(422);
     expect(failed.body.message).toContain('only 0 of the 0 submitted');
   });
 
   it('runs the config as it is when the task starts, not as it was when triggered', async () => {
-    const d = await createDeployment(t, { '1': { type: 'random_grouping', config: { group_size: 2 } } });
-    await t.http.patch(`/api/page-deployments/${d}`).send({ behaviors: { '1': { type: 'random_grouping', config: { group_size: 4 } } } }).expect(200);
-    const res = await t.http.post(`/api/page-deployments/${d}/behaviors/trigger`).send({ behavior_number: '1' }).expect(200);
+    const d = await createDeployment(t, {
+      '1': { type: 'random_grouping', config: { group_size: 2 } },
+    });
+    await t.http
+      .patch(`/api/page-deployments/${d}`)
+      .send({ behaviors: { '1': { type: 'random_grouping', config: { group_size: 4 } } } })
+      .expect(200);
+    const res = await t.http
+      .post(`/api/page-deployments/${d}/behaviors/trigger`)
+      .send({ behavior_number: '1' })
+      .expect(200);
     expect(res.body.metadata.total_groups).toBe(2);
   });
 
   it('serves the old /api/deploy paths exactly like the new ones', async () => {
-    const res = await t.http.post(`/api/deploy/${dep}/behaviors/trigger`).send({ behavior_number: '1' }).expect(202);
+    const res = await t.http
+      .post(`/api/deploy/${dep}/behaviors/trigger`)
+      .send({ behavior_number: '1' })
+      .expect(202);
     expect(res.body.status).toBe('PENDING');
     let status: StatusBody;
     const deadline = Date.now() + 20_000;
     do {
-      status = (await t.http.get(`/api/deploy/${dep}/behaviors/tasks/${res.body.task_id}`).expect(200)).body as StatusBody;
+      status = (
+        await t.http.get(`/api/deploy/${dep}/behaviors/tasks/${res.body.task_id}`).expect(200)
+      ).body as StatusBody;
       await new Promise((r) => setTimeout(r, 20));
     } while (status.state !== 'SUCCESS' && status.state !== 'FAILURE' && Date.now() < deadline);
     expect(status.state).toBe('SUCCESS');
-    const cancel = await t.http.post(`/api/deploy/${dep}/behaviors/tasks/${res.body.task_id}/cancel`).expect(409);
+    const cancel = await t.http
+      .post(`/api/deploy/${dep}/behaviors/tasks/${res.body.task_id}/cancel`)
+      .expect(409);
     expect(cancel.body).toMatchObject({ cancelled: false, task_id: res.body.task_id });
-    const sync = await t.http.post(`/api/deploy/${dep}/behaviors/trigger`).send({ behavior_number: '3' }).expect(200);
+    const sync = await t.http
+      .post(`/api/deploy/${dep}/behaviors/trigger`)
+      .send({ behavior_number: '3' })
+      .expect(200);
     expect(sync.body.success).toBe(true);
   });
 });

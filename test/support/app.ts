@@ -6,7 +6,10 @@ import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 
 export function testRedisUrl(): string {
   const url = process.env.TEST_REDIS_URL;
-  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through jest (global setup starts Redis)');
+  if (!url)
+    throw new Error(
+      'TEST_REDIS_URL is not set: run the tests through jest (global setup starts Redis)',
+    );
   return url;
 }
 
@@ -29,7 +32,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, config = testConfig(env)): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  config = testConfig(env),
+): Promise<TestApp> {
   const app = await createApp(config);
   await app.init();
   return { app, config, http: request(app.getHttpServer()), close: () => app.close() };
@@ -52,9 +58,15 @@ export async function createDeployment(
   behaviors: Record<string, { type: string; config?: Record<string, unknown> }>,
   answers = CLASS_ANSWERS,
 ): Promise<string> {
-  const created = await t.http.post('/api/page-deployments').send({ title: 'Test class', behaviors }).expect(201);
+  const created = await t.http
+    .post('/api/page-deployments')
+    .send({ title: 'Test class', behaviors })
+    .expect(201);
   const id = (created.body as { id: string }).id;
-  await t.http.put(`/api/page-deployments/${id}/submissions`).send({ submissions: answers }).expect(200);
+  await t.http
+    .put(`/api/page-deployments/${id}/submissions`)
+    .send({ submissions: answers })
+    .expect(200);
   return id;
 }
 
@@ -79,13 +91,17 @@ export async function pollUntilDone(
   const seen: StatusBody[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const res = await t.http.get(`/api/page-deployments/${deploymentId}/behaviors/tasks/${taskId}`).expect(200);
+    const res = await t.http
+      .get(`/api/page-deployments/${deploymentId}/behaviors/tasks/${taskId}`)
+      .expect(200);
     const body = res.body as StatusBody;
     seen.push(body);
     if (body.state === 'SUCCESS' || body.state === 'FAILURE') return seen;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`Task ${taskId} did not finish within ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}`);
+  throw new Error(
+    `Task ${taskId} did not finish within ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}`,
+  );
 }
 
 /** Waits until the task reports the given state (e.g. PROGRESS before cancelling a running task). */

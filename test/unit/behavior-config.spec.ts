@@ -13,7 +13,10 @@ function errorOf(fn: () => unknown): InvalidInputError {
 
 describe('parseBehaviorDefinitions', () => {
   it('fills every default of the old system in', () => {
-    const parsed = parseBehaviorDefinitions({ '1': { type: 'group_assignment' }, '2': { type: 'theme_creator' } }, false);
+    const parsed = parseBehaviorDefinitions(
+      { '1': { type: 'group_assignment' }, '2': { type: 'theme_creator' } },
+      false,
+    );
     expect(parsed['1']).toEqual({
       type: 'group_assignment',
       config: {
@@ -35,38 +38,66 @@ describe('parseBehaviorDefinitions', () => {
   });
 
   it('stores the old type names as the new ones', () => {
-    const parsed = parseBehaviorDefinitions({ '1': { type: 'group' }, '2': { type: 'themeCreator' } }, false);
+    const parsed = parseBehaviorDefinitions(
+      { '1': { type: 'group' }, '2': { type: 'themeCreator' } },
+      false,
+    );
     expect(parsed['1'].type).toBe('group_assignment');
     expect(parsed['2'].type).toBe('theme_creator');
   });
 
   it('names the field of a bad config value', () => {
-    const err = errorOf(() => parseBehaviorDefinitions({ '3': { type: 'group_assignment', config: { group_size: 'four' } } }, false));
+    const err = errorOf(() =>
+      parseBehaviorDefinitions(
+        { '3': { type: 'group_assignment', config: { group_size: 'four' } } },
+        false,
+      ),
+    );
     expect(err.extras.fields).toEqual(['behaviors.3.config.group_size']);
     expect(err.message).toContain('behaviors.3.config.group_size');
   });
 
   it('rejects unknown config keys, unknown types and bad numbers', () => {
-    expect(errorOf(() => parseBehaviorDefinitions({ '1': { type: 'theme_creator', config: { themes: 3 } } }, false)).extras.fields).toEqual([
-      'behaviors.1.config.themes',
-    ]);
-    expect(errorOf(() => parseBehaviorDefinitions({ '1': { type: 'quiz' } }, false)).extras.fields).toEqual(['behaviors.1.type']);
-    expect(errorOf(() => parseBehaviorDefinitions({ x: { type: 'group' } }, false)).extras.fields).toEqual(['behaviors.x']);
-    expect(errorOf(() => parseBehaviorDefinitions({ '1': { type: 'theme_creator', config: { num_themes: 21 } } }, false)).extras.fields).toEqual([
-      'behaviors.1.config.num_themes',
-    ]);
+    expect(
+      errorOf(() =>
+        parseBehaviorDefinitions({ '1': { type: 'theme_creator', config: { themes: 3 } } }, false),
+      ).extras.fields,
+    ).toEqual(['behaviors.1.config.themes']);
+    expect(
+      errorOf(() => parseBehaviorDefinitions({ '1': { type: 'quiz' } }, false)).extras.fields,
+    ).toEqual(['behaviors.1.type']);
+    expect(
+      errorOf(() => parseBehaviorDefinitions({ x: { type: 'group' } }, false)).extras.fields,
+    ).toEqual(['behaviors.x']);
+    expect(
+      errorOf(() =>
+        parseBehaviorDefinitions(
+          { '1': { type: 'theme_creator', config: { num_themes: 21 } } },
+          false,
+        ),
+      ).extras.fields,
+    ).toEqual(['behaviors.1.config.num_themes']);
   });
 
   it('needs groups of at least two in students_per_group mode, but allows one group in number_of_groups mode', () => {
-    expect(errorOf(() => parseBehaviorDefinitions({ '1': { type: 'group', config: { group_size: 1 } } }, false)).extras.fields).toEqual([
-      'behaviors.1.config.group_size',
-    ]);
-    const ok = parseBehaviorDefinitions({ '1': { type: 'group', config: { group_size: 1, group_size_mode: 'number_of_groups' } } }, false);
+    expect(
+      errorOf(() =>
+        parseBehaviorDefinitions({ '1': { type: 'group', config: { group_size: 1 } } }, false),
+      ).extras.fields,
+    ).toEqual(['behaviors.1.config.group_size']);
+    const ok = parseBehaviorDefinitions(
+      { '1': { type: 'group', config: { group_size: 1, group_size_mode: 'number_of_groups' } } },
+      false,
+    );
     expect(ok['1'].config).toMatchObject({ group_size: 1, group_size_mode: 'number_of_groups' });
   });
 
   it('accepts the test-only type only when test behaviors are on', () => {
-    expect(errorOf(() => parseBehaviorDefinitions({ '1': { type: 'test_sleep' } }, false)).extras.fields).toEqual(['behaviors.1.type']);
-    expect(parseBehaviorDefinitions({ '1': { type: 'test_sleep' } }, true)['1'].type).toBe('test_sleep');
+    expect(
+      errorOf(() => parseBehaviorDefinitions({ '1': { type: 'test_sleep' } }, false)).extras.fields,
+    ).toEqual(['behaviors.1.type']);
+    expect(parseBehaviorDefinitions({ '1': { type: 'test_sleep' } }, true)['1'].type).toBe(
+      'test_sleep',
+    );
   });
 });

@@ -45,16 +45,23 @@ describe('BehaviorRunner', () => {
   it('runs a behavior in a thread and passes its progress on', async () => {
     r = runner();
     const updates: number[] = [];
-    const result = await r.run('random_grouping', { group_size: 2, seed: 1, label: 'R', selected_submission_prompts: [] }, students, {
-      onProgress: (u) => updates.push(u.progress),
-    });
+    const result = await r.run(
+      'random_grouping',
+      { group_size: 2, seed: 1, label: 'R', selected_submission_prompts: [] },
+      students,
+      {
+        onProgress: (u) => updates.push(u.progress),
+      },
+    );
     expect(Object.values(result.groups).flat().sort()).toEqual(['a', 'b', 'c']);
     expect(updates).toEqual([40, 60, 85]);
   });
 
   it('reports input problems as input failures, with the message', async () => {
     r = runner();
-    const f = await failureOf(r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'Need at least 2 students' }), []));
+    const f = await failureOf(
+      r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'Need at least 2 students' }), []),
+    );
     expect(f.kind).toBe('input');
     expect(f.message).toBe('Need at least 2 students');
   });
@@ -82,7 +89,9 @@ describe('BehaviorRunner', () => {
   it('stops a behavior that honours its signal at its next checkpoint', async () => {
     r = runner();
     const controller = new AbortController();
-    const run = r.run('test_sleep', sleep({ honour_signal: true }), [], { signal: controller.signal });
+    const run = r.run('test_sleep', sleep({ honour_signal: true }), [], {
+      signal: controller.signal,
+    });
     await new Promise((res) => setTimeout(res, 200));
     const t0 = Date.now();
     controller.abort('Cancelled by a test');
@@ -96,7 +105,9 @@ describe('BehaviorRunner', () => {
   it('kills a behavior that ignores a cancel once the grace period is over', async () => {
     r = runner({ cancelGraceMs: 300 });
     const controller = new AbortController();
-    const run = r.run('test_sleep', sleep({ honour_signal: false }), [], { signal: controller.signal });
+    const run = r.run('test_sleep', sleep({ honour_signal: false }), [], {
+      signal: controller.signal,
+    });
     await new Promise((res) => setTimeout(res, 200));
     const t0 = Date.now();
     controller.abort('Cancelled by a test');
@@ -113,7 +124,9 @@ describe('BehaviorRunner', () => {
     r = runner({ threads: 1 });
     const busy = r.run('test_sleep', sleep({ duration_ms: 400 }), []);
     const controller = new AbortController();
-    const waiting = r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'must not run' }), [], { signal: controller.signal });
+    const waiting = r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'must not run' }), [], {
+      signal: controller.signal,
+    });
     controller.abort('Not needed any more');
     const f = await failureOf(waiting);
     expect(f.kind).toBe('cancelled');

@@ -1,5 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 // Config classes per behavior type: class-validator checks them, the defaults are the property
 // initialisers (applied by class-transformer), and Swagger documents them from the same place.
@@ -17,7 +27,10 @@ export class GroupAssignmentConfigDto {
   @Max(1000)
   group_size: number = 4;
 
-  @ApiPropertyOptional({ enum: ['students_per_group', 'number_of_groups'], default: 'students_per_group' })
+  @ApiPropertyOptional({
+    enum: ['students_per_group', 'number_of_groups'],
+    default: 'students_per_group',
+  })
   @IsOptional()
   @IsIn(['students_per_group', 'number_of_groups'])
   group_size_mode: 'students_per_group' | 'number_of_groups' = 'students_per_group';
@@ -25,7 +38,8 @@ export class GroupAssignmentConfigDto {
   @ApiPropertyOptional({
     enum: ['homogeneous', 'diverse', 'mixed'],
     default: 'mixed',
-    description: 'homogeneous: similar answers together; diverse: different answers together; mixed: in between',
+    description:
+      'homogeneous: similar answers together; diverse: different answers together; mixed: in between',
   })
   @IsOptional()
   @IsIn(['homogeneous', 'diverse', 'mixed'])
@@ -42,7 +56,11 @@ export class GroupAssignmentConfigDto {
   @MaxLength(200)
   label: string = 'Group Assignment';
 
-  @ApiPropertyOptional({ type: [String], default: [], description: 'Use only these prompts\u2019 answers' })
+  @ApiPropertyOptional({
+    type: [String],
+    default: [],
+    description: 'Use only these prompts\u2019 answers',
+  })
   @IsOptional()
   @IsString({ each: true })
   @ArrayMaxSize(100)
@@ -81,7 +99,11 @@ export class ThemeCreatorConfigDto {
   @IsBoolean()
   use_llm_polish: boolean = true;
 
-  @ApiPropertyOptional({ default: '', maxLength: 2000, description: "Teacher's guidance for theme titles" })
+  @ApiPropertyOptional({
+    default: '',
+    maxLength: 2000,
+    description: "Teacher's guidance for theme titles",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)

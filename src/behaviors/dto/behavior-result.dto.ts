@@ -3,7 +3,10 @@ import { ApiProperty } from '@nestjs/swagger';
 const groupsSchema = {
   type: 'object',
   additionalProperties: { type: 'array', items: { type: 'string' } },
-  example: { Group1: ['ana@school.edu', 'ben@school.edu'], Group2: ['cy@school.edu', 'di@school.edu'] },
+  example: {
+    Group1: ['ana@school.edu', 'ben@school.edu'],
+    Group2: ['cy@school.edu', 'di@school.edu'],
+  },
 } as const;
 
 const explanationsSchema = {
@@ -23,11 +26,14 @@ export class GroupingMetadataDto {
   @ApiProperty({
     type: Number,
     nullable: true,
-    description: 'Mean cosine similarity of answers within a group (null when answers were not compared)',
+    description:
+      'Mean cosine similarity of answers within a group (null when answers were not compared)',
   })
   mean_within_group_similarity!: number | null;
-  @ApiProperty({ enum: ['llm', 'answers', 'mixed', 'none', 'shuffle'] }) explanation_source!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'use-lite-512' }) embedding_provider!: string | null;
+  @ApiProperty({ enum: ['llm', 'answers', 'mixed', 'none', 'shuffle'] })
+  explanation_source!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'use-lite-512' }) embedding_provider!:
+    string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Why a fallback provider was used' })
   embedding_fallback!: string | null;
 }
@@ -56,7 +62,10 @@ export class ThemeMetadataDto {
 }
 
 class RunInfoDto {
-  @ApiProperty({ example: true, description: 'Always true: a failed run is a FAILURE, never a result' })
+  @ApiProperty({
+    example: true,
+    description: 'Always true: a failed run is a FAILURE, never a result',
+  })
   success!: boolean;
 
   @ApiProperty({ example: '0:00:01.234567', description: "Formatted like Python's str(timedelta)" })

@@ -1,7 +1,11 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
 import { ExecutionMode } from '../../tasks/task.types';
-import { GroupAssignmentConfigDto, RandomGroupingConfigDto, ThemeCreatorConfigDto } from './behavior-config.dto';
+import {
+  GroupAssignmentConfigDto,
+  RandomGroupingConfigDto,
+  ThemeCreatorConfigDto,
+} from './behavior-config.dto';
 
 export const CONFIG_SCHEMA = {
   oneOf: [
@@ -14,11 +18,14 @@ export const CONFIG_SCHEMA = {
 export class TriggerBehaviorDto {
   @ApiProperty({ example: '1', description: 'The behavior number in the deployment, as a string' })
   @IsString()
-  @Matches(/^[1-9][0-9]{0,3}$/, { message: 'behavior_number must be a positive integer written as a string, e.g. "1"' })
+  @Matches(/^[1-9][0-9]{0,3}$/, {
+    message: 'behavior_number must be a positive integer written as a string, e.g. "1"',
+  })
   behavior_number!: string;
 
   @ApiPropertyOptional({
-    description: 'Defaults to true for heavy behaviors (group_assignment, theme_creator) and false for the others',
+    description:
+      'Defaults to true for heavy behaviors (group_assignment, theme_creator) and false for the others',
   })
   @IsOptional()
   @IsBoolean()
@@ -29,7 +36,8 @@ export class AsyncTriggerResponseDto {
   @ApiProperty({ example: '1' }) behavior_number!: string;
   @ApiProperty({ format: 'uuid' }) task_id!: string;
   @ApiProperty({ enum: ['PENDING'], example: 'PENDING' }) status!: 'PENDING';
-  @ApiProperty({ example: 'Behavior execution started. Use task ID to check progress.' }) message!: string;
+  @ApiProperty({ example: 'Behavior execution started. Use task ID to check progress.' })
+  message!: string;
 }
 
 @ApiExtraModels(GroupAssignmentConfigDto, ThemeCreatorConfigDto, RandomGroupingConfigDto)
@@ -37,7 +45,8 @@ export class BehaviorSummaryDto {
   @ApiProperty({ example: '1' }) behavior_number!: string;
   @ApiProperty({ example: 'group_assignment' }) type!: string;
   @ApiProperty({ example: true }) heavy!: boolean;
-  @ApiProperty({ enum: ['async', 'sync'], enumName: 'ExecutionMode' }) default_execution!: ExecutionMode;
+  @ApiProperty({ enum: ['async', 'sync'], enumName: 'ExecutionMode' })
+  default_execution!: ExecutionMode;
   @ApiProperty({ ...CONFIG_SCHEMA, description: 'The config with every default filled in' })
   config!: GroupAssignmentConfigDto | ThemeCreatorConfigDto | RandomGroupingConfigDto;
 }

@@ -43,7 +43,10 @@ export function behaviorInfo(type: BehaviorType): BehaviorTypeInfo {
 }
 
 /** Maps a type name (new or legacy) to its canonical type, or undefined when unknown. */
-export function canonicalBehaviorType(name: string, allowTestTypes: boolean): BehaviorType | undefined {
+export function canonicalBehaviorType(
+  name: string,
+  allowTestTypes: boolean,
+): BehaviorType | undefined {
   const type = (BEHAVIOR_TYPES as readonly string[]).includes(name)
     ? (name as BehaviorType)
     : LEGACY_NAMES[name];

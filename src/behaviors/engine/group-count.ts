@@ -7,7 +7,8 @@ import { GroupSizeMode } from './types';
  */
 export function groupCount(students: number, size: number, mode: GroupSizeMode): number {
   if (mode === 'students_per_group') return Math.max(1, Math.ceil(students / size));
-  if (students < size) return Math.max(1, Math.min(students, Math.max(2, Math.floor(students / 2))));
+  if (students < size)
+    return Math.max(1, Math.min(students, Math.max(2, Math.floor(students / 2))));
   return size;
 }
 

@@ -11,7 +11,13 @@ export const randomGrouping: BehaviorFn<'random_grouping'> = (ctx) => {
   const { config } = ctx;
   ctx.progress(40, 'Filtering student data...');
   const students = studentTexts(ctx.students, config.selected_submission_prompts);
-  requireStudents(students, ctx.students.length, 2, 'create groups', config.selected_submission_prompts);
+  requireStudents(
+    students,
+    ctx.students.length,
+    2,
+    'create groups',
+    config.selected_submission_prompts,
+  );
   ctx.checkpoint();
 
   ctx.progress(60, 'Shuffling students...');

@@ -20,7 +20,10 @@ export interface RegistrySettings {
 }
 
 /** The function behind a type; test-only behaviors exist only where tests switched them on. */
-export function behaviorFunction(type: BehaviorType, settings: RegistrySettings): BehaviorFn<BehaviorType> {
+export function behaviorFunction(
+  type: BehaviorType,
+  settings: RegistrySettings,
+): BehaviorFn<BehaviorType> {
   if (type === 'test_sleep' && !settings.enableTestBehaviors) {
     throw new BehaviorFailure('input', 'Behavior type test_sleep is not enabled');
   }

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BehaviorFailure } from '../engine/errors';
-import { BehaviorConfigs, BehaviorResults, BehaviorType, ProgressUpdate, Submission } from '../engine/types';
+import {
+  BehaviorConfigs,
+  BehaviorResults,
+  BehaviorType,
+  ProgressUpdate,
+  Submission,
+} from '../engine/types';
 import {
   RunMessage,
   STOP_CANCEL,
@@ -101,7 +107,8 @@ export class BehaviorRunner {
   }
 
   private acquire(signal?: AbortSignal): Promise<Slot> {
-    if (this.closed) return Promise.reject(new BehaviorFailure('crashed', 'The runner is shut down'));
+    if (this.closed)
+      return Promise.reject(new BehaviorFailure('crashed', 'The runner is shut down'));
     if (signal?.aborted) return Promise.reject(this.cancelled(signal));
     const idle = [...this.slots].find((s) => s.active === null);
     if (idle) return Promise.resolve(this.claim(idle));
@@ -139,7 +146,8 @@ export class BehaviorRunner {
     slot.active = null;
     if (!this.slots.has(slot)) {
       // The slot's thread was killed: give a waiter a fresh one.
-      if (this.waiting.length > 0 && !this.closed) this.waiting.shift()!.take(this.claim(this.spawn()));
+      if (this.waiting.length > 0 && !this.closed)
+        this.waiting.shift()!.take(this.claim(this.spawn()));
       return;
     }
     const next = this.waiting.shift();
@@ -160,7 +168,9 @@ export class BehaviorRunner {
     worker.once('exit', () => markReady());
     worker.on('error', (err) => {
       this.slots.delete(slot);
-      slot.active?.settle({ failure: new BehaviorFailure('crashed', `Runner thread crashed: ${err.message}`) });
+      slot.active?.settle({
+        failure: new BehaviorFailure('crashed', `Runner thread crashed: ${err.message}`),
+      });
     });
     worker.on('exit', (code) => {
       if (!this.slots.delete(slot)) return;
@@ -288,7 +298,14 @@ export class BehaviorRunner {
             hardLimitMs,
           ),
         );
-        const message: RunMessage = { kind: 'run', runId: run.runId, type, config, students, stopFlag };
+        const message: RunMessage = {
+          kind: 'run',
+          runId: run.runId,
+          type,
+          config,
+          students,
+          stopFlag,
+        };
         slot.worker.postMessage(message);
       });
     });

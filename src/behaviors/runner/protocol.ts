@@ -1,5 +1,11 @@
 import { SerializedFailure } from '../engine/errors';
-import { AnyBehaviorConfig, AnyBehaviorResult, BehaviorType, ProgressUpdate, Submission } from '../engine/types';
+import {
+  AnyBehaviorConfig,
+  AnyBehaviorResult,
+  BehaviorType,
+  ProgressUpdate,
+  Submission,
+} from '../engine/types';
 
 /**
  * Messages between the runner and its threads. Stop requests do not travel as messages: a

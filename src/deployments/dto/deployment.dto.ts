@@ -16,7 +16,10 @@ export class BehaviorDefinitionDto {
   })
   type!: string;
 
-  @ApiPropertyOptional({ ...CONFIG_SCHEMA, description: 'Config for the type; omitted keys take their defaults' })
+  @ApiPropertyOptional({
+    ...CONFIG_SCHEMA,
+    description: 'Config for the type; omitted keys take their defaults',
+  })
   config?: object;
 }
 

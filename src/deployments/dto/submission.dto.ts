@@ -3,7 +3,10 @@ import { Type } from 'class-transformer';
 import { IsArray, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 
 export class SubmissionDto {
-  @ApiProperty({ example: 'ana@school.edu', description: "The student's e-mail; unique per deployment" })
+  @ApiProperty({
+    example: 'ana@school.edu',
+    description: "The student's e-mail; unique per deployment",
+  })
   @IsString()
   @Length(1, 320)
   name!: string;
@@ -33,7 +36,8 @@ export class PutSubmissionsDto {
 
 export class PutSubmissionsResponseDto {
   @ApiProperty({ example: 24 }) upserted!: number;
-  @ApiProperty({ example: 30, description: 'Students stored for the deployment now' }) total!: number;
+  @ApiProperty({ example: 30, description: 'Students stored for the deployment now' })
+  total!: number;
 }
 
 export class StoredSubmissionDto extends SubmissionDto {

@@ -1,5 +1,8 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { GroupAssignmentRunResultDto, ThemeCreationRunResultDto } from '../../behaviors/dto/behavior-result.dto';
+import {
+  GroupAssignmentRunResultDto,
+  ThemeCreationRunResultDto,
+} from '../../behaviors/dto/behavior-result.dto';
 import { TASK_STAGES, TaskStage } from '../task.types';
 
 export const TASK_STATES = ['PENDING', 'PROGRESS', 'SUCCESS', 'FAILURE'] as const;
@@ -13,10 +16,19 @@ export class TaskStatusDto {
   @ApiProperty({ enum: TASK_STATES, enumName: 'TaskState', example: 'PROGRESS' })
   state!: TaskState;
 
-  @ApiProperty({ description: 'A sentence for people', example: 'Performing hierarchical clustering...' })
+  @ApiProperty({
+    description: 'A sentence for people',
+    example: 'Performing hierarchical clustering...',
+  })
   status!: string;
 
-  @ApiProperty({ minimum: 0, maximum: 100, type: 'integer', example: 60, description: 'Never goes down' })
+  @ApiProperty({
+    minimum: 0,
+    maximum: 100,
+    type: 'integer',
+    example: 60,
+    description: 'Never goes down',
+  })
   progress!: number;
 
   @ApiProperty({ enum: TASK_STAGES, enumName: 'TaskStage', example: 'execution' })
@@ -32,7 +44,12 @@ export class TaskStatusDto {
   })
   result!: GroupAssignmentRunResultDto | ThemeCreationRunResultDto | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'Why it failed or was cancelled', example: null })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why it failed or was cancelled',
+    example: null,
+  })
   error!: string | null;
 
   @ApiProperty({ example: '1' })

@@ -23,9 +23,14 @@ function shortName(name: string): string {
 }
 
 /** Terms used by at least two members, most widely shared and rarest in the class first. */
-function sharedTerms(members: readonly GroupMemberText[], df: Map<string, number>, total: number): string[] {
+function sharedTerms(
+  members: readonly GroupMemberText[],
+  df: Map<string, number>,
+  total: number,
+): string[] {
   const count = new Map<string, number>();
-  for (const m of members) for (const t of new Set(m.analysis.terms)) count.set(t, (count.get(t) ?? 0) + 1);
+  for (const m of members)
+    for (const t of new Set(m.analysis.terms)) count.set(t, (count.get(t) ?? 0) + 1);
   return [...count.entries()]
     .filter(([, c]) => c >= 2)
     .map(([t, c]) => ({ t, score: c * Math.log(1 + total / (df.get(t) ?? 1)) }))
@@ -35,7 +40,12 @@ function sharedTerms(members: readonly GroupMemberText[], df: Map<string, number
 }
 
 /** The term that sets one member apart: frequent in their answer, rare in the class. */
-function distinctiveTerm(member: GroupMemberText, exclude: ReadonlySet<string>, df: Map<string, number>, total: number): string | null {
+function distinctiveTerm(
+  member: GroupMemberText,
+  exclude: ReadonlySet<string>,
+  df: Map<string, number>,
+  total: number,
+): string | null {
   const tf = new Map<string, number>();
   for (const t of member.analysis.terms) if (!exclude.has(t)) tf.set(t, (tf.get(t) ?? 0) + 1);
   let best: string | null = null;
@@ -69,14 +79,17 @@ export function explainGroup(
     .map((a) => `${a.who} on \u201c${a.term}\u201d`);
   const sharedText = shared.map((t) => `\u201c${t}\u201d`);
   const example = members[0];
-  const quote = example ? ` For example, ${shortName(example.name)} wrote: \u201c${example.analysis.firstSentence}\u201d` : '';
+  const quote = example
+    ? ` For example, ${shortName(example.name)} wrote: \u201c${example.analysis.firstSentence}\u201d`
+    : '';
   if (method === 'homogeneous') {
     if (shared.length > 0) {
       return `These ${members.length} students wrote about similar things: ${listing(sharedText)} come up in several of their answers.${quote}`;
     }
     return `These ${members.length} students gave the closest answers available, though they share no key term.${quote}`;
   }
-  const anglesText = angles.length > 0 ? ` It brings together different angles: ${listing(angles)}.` : '';
+  const anglesText =
+    angles.length > 0 ? ` It brings together different angles: ${listing(angles)}.` : '';
   if (shared.length > 0) {
     return `Members share an interest in ${listing(sharedText)}.${anglesText}`;
   }

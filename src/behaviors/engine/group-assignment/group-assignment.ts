@@ -55,7 +55,8 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
       grouping_method: c.grouping_method,
       includes_explanations: c.include_explanations,
       label: c.label,
-      mean_within_group_similarity: similarity === null ? null : Math.round(similarity * 10000) / 10000,
+      mean_within_group_similarity:
+        similarity === null ? null : Math.round(similarity * 10000) / 10000,
       explanation_source: c.include_explanations ? 'answers' : 'none',
       embedding_provider: vectors.provider,
       embedding_fallback: vectors.fallback,

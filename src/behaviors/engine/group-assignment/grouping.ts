@@ -48,7 +48,9 @@ export function assignGroups(
     }
     case 'diverse': {
       const strataCount = Math.ceil(n / k);
-      const sizes = Array.from({ length: strataCount }, (_, s) => (s < strataCount - 1 ? k : n - k * (strataCount - 1)));
+      const sizes = Array.from({ length: strataCount }, (_, s) =>
+        s < strataCount - 1 ? k : n - k * (strataCount - 1),
+      );
       const groups: number[][] = Array.from({ length: k }, () => []);
       for (const stratum of bisect(m, sizes, checkpoint)) {
         shuffled(Array.from(stratum), random).forEach((i, slot) => groups[slot].push(i));

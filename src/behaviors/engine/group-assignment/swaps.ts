@@ -96,7 +96,10 @@ export function improveBySwaps(
 }
 
 /** Mean over groups of the mean pairwise cosine similarity inside the group. */
-export function meanWithinGroupSimilarity(m: Matrix, groups: readonly (readonly number[])[]): number | null {
+export function meanWithinGroupSimilarity(
+  m: Matrix,
+  groups: readonly (readonly number[])[],
+): number | null {
   let total = 0;
   let counted = 0;
   const d = m.d;

@@ -23,10 +23,10 @@ export function analyzeText(text: string): AnalyzedText {
   const its = p.its;
   const doc = p.readDoc(text);
   const tokens = doc.tokens();
-  const types = tokens.out(its.type) as string[];
+  const types: string[] = tokens.out(its.type);
   const stop = tokens.out(its.stopWordFlag) as unknown as boolean[];
   // wink-nlp's typings declare `its.lemma` with a signature `out` does not accept.
-  const lemmas = tokens.out(its.lemma as unknown as ItsFunction<string>) as string[];
+  const lemmas: string[] = tokens.out(its.lemma as unknown as ItsFunction<string>);
   const terms: string[] = [];
   for (let i = 0; i < types.length; i++) {
     if (types[i] !== 'word' || stop[i]) continue;

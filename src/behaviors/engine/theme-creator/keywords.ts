@@ -8,7 +8,8 @@ import { termsWithBigrams } from '../text/analyze';
 export function classKeywords(themeTerms: readonly (readonly string[][])[], top = 6): string[][] {
   const tf = themeTerms.map((docs) => {
     const counts = new Map<string, number>();
-    for (const terms of docs) for (const t of termsWithBigrams(terms)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const terms of docs)
+      for (const t of termsWithBigrams(terms)) counts.set(t, (counts.get(t) ?? 0) + 1);
     return counts;
   });
   const overall = new Map<string, number>();

@@ -37,7 +37,13 @@ function nearest(m: Matrix, i: number, c: Float64Array, k: number): [number, num
  * always give the same themes. A cluster that empties is re-seeded with the answer that fits
  * its own cluster worst.
  */
-export function kmeans(m: Matrix, k: number, checkpoint: () => void, seed = 42, maxIterations = 30): Clustering {
+export function kmeans(
+  m: Matrix,
+  k: number,
+  checkpoint: () => void,
+  seed = 42,
+  maxIterations = 30,
+): Clustering {
   const { n, d } = m;
   const random = seededRandom(seed);
   const centroids = new Float64Array(k * d);

@@ -30,7 +30,11 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
   if (c.num_themes !== null) {
     clustering = kmeans(m, Math.min(c.num_themes, students.length), ctx.checkpoint);
   } else {
-    const maxK = Math.min(MAX_AUTO_THEMES, Math.floor(students.length / 2), Math.ceil(Math.sqrt(students.length)));
+    const maxK = Math.min(
+      MAX_AUTO_THEMES,
+      Math.floor(students.length / 2),
+      Math.ceil(Math.sqrt(students.length)),
+    );
     clustering = maxK >= 2 ? chooseK(m, maxK, ctx.checkpoint) : kmeans(m, 1, ctx.checkpoint);
   }
   ctx.checkpoint();

@@ -18,7 +18,11 @@ function hash(text: string): number {
  * for 100,000 answers. IDF is computed over the batch, so words every student uses weigh
  * little. A sign bit from the hash keeps collisions from adding up in one direction.
  */
-export function lexicalVectors(termLists: readonly string[][], checkpoint: () => void, d = LEXICAL_DIMENSION): Matrix {
+export function lexicalVectors(
+  termLists: readonly string[][],
+  checkpoint: () => void,
+  d = LEXICAL_DIMENSION,
+): Matrix {
   const n = termLists.length;
   const features = termLists.map((terms) => termsWithBigrams(terms));
   const df = new Map<string, number>();

@@ -1,0 +1,196 @@
+// npm run bench:api — HTTP throughput and latency on loopback only, against a redis-server and
+// API processes this script starts itself (and stops at the end). Bounded in time and count.
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startPrivateRedis } from '../src/redis/private-redis';
+
+const HOST = '127.0.0.1';
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startApi(redisUrl: string, env: Record<string, string>): Promise<{ base: string; proc: ChildProcess }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [join(__dirname, '../src/main.js')], {
+    env: { ...process.env, REDIS_URL: redisUrl, PORT: String(port), HOST, LOG_LEVEL: 'warn', ENABLE_TEST_BEHAVIORS: 'true', EMBEDDING_PROVIDER: 'lexical', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://${HOST}:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/api/page-deployments`)).ok) return { base, proc };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('API did not start');
+}
+
+async function json<T>(res: Response): Promise<T> {
+  if (!res.ok && res.status !== 202) throw new Error(`${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+const STUDENTS = Array.from({ length: 30 }, (_, i) => ({
+  name: `student${i}@school.edu`,
+  text: ['Solar panels and batteries', 'Wind farms on the coast', 'Nuclear plants are steady', 'Buses and bikes in cities'][i % 4] + ` answer ${i}`,
+}));
+
+async function createDeployment(base: string, behaviors: Record<string, unknown>): Promise<string> {
+  const d = await json<{ id: string }>(await post(`${base}/api/page-deployments`, { title: 'bench', behaviors }));
+  await json(await fetch(`${base}/api/page-deployments/${d.id}/submissions`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ submissions: STUDENTS }),
+  }));
+  return d.id;
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+async function statusReads(base: string): Promise<string> {
+  const d = await createDeployment(base, { '1': { type: 'random_grouping' } });
+  const t = await json<{ task_id: string }>(await post(`${base}/api/page-deployments/${d}/behaviors/trigger`, { behavior_number: '1', async_execution: true }));
+  await new Promise((r) => setTimeout(r, 500));
+  const r = await cannon({ url: `${base}/api/page-deployments/${d}/behaviors/tasks/${t.task_id}`, connections: 50, duration: DURATION_S });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`status reads: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return `| status reads (GET task, SUCCESS with result) | ${Math.round(r.requests.average)} req/s | ${r.latency.p50} ms | ${r.latency.p99} ms |`;
+}
+
+async function asyncTriggers(base: string): Promise<string> {
+  // Every trigger needs a behavior that is not already queued, so spread them over many.
+  const behaviors: Record<string, unknown> = {};
+  for (let b = 1; b <= 100; b++) behaviors[String(b)] = { type: 'theme_creator' };
+  const targets: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const d = await createDeployment(base, behaviors);
+    for (let b = 1; b <= 100; b++) targets.push(`${d}|${b}`);
+  }
+  let next = 0;
+  const r = await cannon({
+    url: base,
+    connections: 50,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const [d, b] = targets[next++ % targets.length].split('|');
+          return { ...req, path: `/api/page-deployments/${d}/behaviors/trigger`, body: JSON.stringify({ behavior_number: b }) };
+        },
+      },
+    ],
+  });
+  const accepted = r['2xx'];
+  if (next > targets.length) throw new Error('ran out of free behaviors; raise the deployment count');
+  return `| async triggers (POST trigger -> 202, queued) | ${Math.round(r.requests.average)} req/s | ${r.latency.p50} ms | ${r.latency.p99} ms | (${accepted} accepted, ${r.non2xx} other)`;
+}
+
+async function lightLatency(base: string): Promise<string[]> {
+  const d = await createDeployment(base, { '1': { type: 'random_grouping' } });
+  const asyncClient: number[] = [];
+  const asyncServer: number[] = [];
+  const sync: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    const t = await json<{ task_id: string }>(await post(`${base}/api/page-deployments/${d}/behaviors/trigger`, { behavior_number: '1', async_execution: true }));
+    for (;;) {
+      const s = await json<{ state: string; created_at: string; finished_at: string }>(await fetch(`${base}/api/page-deployments/${d}/behaviors/tasks/${t.task_id}`));
+      if (s.state === 'SUCCESS') {
+        asyncClient.push(performance.now() - t0);
+        asyncServer.push(Date.parse(s.finished_at) - Date.parse(s.created_at));
+        break;
+      }
+      if (s.state === 'FAILURE') throw new Error('light behavior failed');
+    }
+  }
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await json(await post(`${base}/api/page-deployments/${d}/behaviors/trigger`, { behavior_number: '1' }));
+    sync.push(performance.now() - t0);
+  }
+  const f = (v: number[]) => `${percentile(v, 50).toFixed(1)} ms | ${percentile(v, 95).toFixed(1)} ms`;
+  return [
+    `| light behavior, async: trigger sent -> SUCCESS seen by a client polling back-to-back | ${f(asyncClient)} |`,
+    `| light behavior, async: created_at -> finished_at on the server (ms resolution) | ${f(asyncServer)} |`,
+    `| light behavior, sync: POST trigger -> 200 with the groups | ${f(sync)} |`,
+  ];
+}
+
+async function cancelLatency(base: string): Promise<string> {
+  const d = await createDeployment(base, { '1': { type: 'test_sleep', config: { duration_ms: 60_000, honour_signal: true } } });
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t = await json<{ task_id: string }>(await post(`${base}/api/page-deployments/${d}/behaviors/trigger`, { behavior_number: '1' }));
+    for (;;) {
+      const s = await json<{ state: string }>(await fetch(`${base}/api/page-deployments/${d}/behaviors/tasks/${t.task_id}`));
+      if (s.state === 'PROGRESS') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    const c = await json<{ cancelled: boolean }>(await post(`${base}/api/page-deployments/${d}/behaviors/tasks/${t.task_id}/cancel`, {}));
+    const s = await json<{ stage: string }>(await fetch(`${base}/api/page-deployments/${d}/behaviors/tasks/${t.task_id}`));
+    times.push(performance.now() - t0);
+    if (!c.cancelled || s.stage !== 'cancelled') throw new Error('cancel did not end in the cancelled state');
+  }
+  return `| cancel a running task (behavior honours its signal) -> terminal cancelled state | ${percentile(times, 50).toFixed(1)} ms | ${percentile(times, 95).toFixed(1)} ms |`;
+}
+
+async function main(): Promise<void> {
+  const redis = await startPrivateRedis(HOST, await freePort(), mkdtempSync(join(tmpdir(), 'bench-redis-')), false);
+  const procs: ChildProcess[] = [];
+  try {
+    console.log(`Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; ${DURATION_S} s per load run, 50 connections`);
+    const withWorker = await startApi(redis.url, { EMBEDDED_WORKERS: 'true' });
+    procs.push(withWorker.proc);
+    console.log('\n| load | throughput | p50 | p99 |\n|---|---|---|---|');
+    console.log(await statusReads(withWorker.base));
+    const noWorker = await startApi(redis.url, { EMBEDDED_WORKERS: 'false', KEY_PREFIX: 'bench-triggers' });
+    procs.push(noWorker.proc);
+    console.log(await asyncTriggers(noWorker.base));
+    noWorker.proc.kill('SIGTERM');
+    console.log('\n| latency | median | p95 |\n|---|---|---|');
+    for (const line of await lightLatency(withWorker.base)) console.log(line);
+    console.log(await cancelLatency(withWorker.base));
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    redis.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
