@@ -37,19 +37,20 @@ export class BehaviorExecutionService {
   ) {}
 
   async execute(
-    taskId: string,
+    task: { taskId: string; deploymentId: string },
     runner: BehaviorRunner,
     signal: AbortSignal,
   ): Promise<ExecutionOutcome> {
+    const { taskId, deploymentId } = task;
     const startedAt = new Date();
     const t0 = process.hrtime.bigint();
-    const queued = await this.store.get(taskId);
-    if (queued === null) return { kind: 'skipped' };
     // Read at run time, not at trigger time, so an edited config is what runs.
-    const [deployment, students] = await Promise.all([
-      this.deployments.get(queued.deployment_id),
-      this.deployments.allSubmissions(queued.deployment_id),
+    const [queued, deployment, students] = await Promise.all([
+      this.store.get(taskId),
+      this.deployments.get(deploymentId),
+      this.deployments.allSubmissions(deploymentId),
     ]);
+    if (queued === null || queued.deployment_id !== deploymentId) return { kind: 'skipped' };
 
     const started = await this.store.start(taskId, students.length);
     if (started === 'missing' || started === 'terminal') return { kind: 'skipped' };

@@ -79,7 +79,7 @@ export class BehaviorsService {
     const taskId = await this.createTask(deployment, dto.behavior_number, mode);
     if (mode === 'async')
       return { mode, body: await this.enqueue(taskId, deploymentId, dto.behavior_number) };
-    return { mode, body: await this.runNow(taskId, dto.behavior_number) };
+    return { mode, body: await this.runNow(taskId, deploymentId, dto.behavior_number) };
   }
 
   private async createTask(
@@ -137,12 +137,17 @@ export class BehaviorsService {
   /** A synchronous run: the same runner threads and time limits, answered in the response. */
   private async runNow(
     taskId: string,
+    deploymentId: string,
     behaviorNumber: string,
   ): Promise<RunResult & { behavior_number: string }> {
     const controller = new AbortController();
     const unregister = this.bus.register(taskId, (reason) => controller.abort(reason));
     try {
-      const outcome = await this.execution.execute(taskId, this.syncRunner, controller.signal);
+      const outcome = await this.execution.execute(
+        { taskId, deploymentId },
+        this.syncRunner,
+        controller.signal,
+      );
       switch (outcome.kind) {
         case 'succeeded':
           return { behavior_number: behaviorNumber, ...outcome.result };

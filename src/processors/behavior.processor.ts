@@ -71,7 +71,11 @@ export class BehaviorProcessor
       this.worker.cancelJob(taskId, reason);
     });
     try {
-      const outcome = await this.execution.execute(taskId, this.runner, signal);
+      const outcome = await this.execution.execute(
+        { taskId, deploymentId: job.data.deployment_id },
+        this.runner,
+        signal,
+      );
       // Let BullMQ's own bookkeeping agree with ours, for anyone looking at the queue.
       if (outcome.kind === 'failed') throw new Error(outcome.failure.message);
     } finally {

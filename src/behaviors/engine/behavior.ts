@@ -1,5 +1,6 @@
 import { BehaviorAbortedError } from './errors';
 import { BehaviorConfigs, BehaviorResults, BehaviorType, Submission } from './types';
+import { ChatClient } from './llm/chat-client';
 import { Embedder } from './vectors/embedder';
 
 /**
@@ -20,6 +21,8 @@ export interface BehaviorContext<C> {
   progress(percent: number, status: string): void;
   /** Text vectors from the configured provider, with its cache and fallback. */
   embed: Embedder;
+  /** The configured chat model, or null: behaviors then use their own deterministic text. */
+  llm: ChatClient | null;
 }
 
 export type BehaviorFn<T extends BehaviorType> = (

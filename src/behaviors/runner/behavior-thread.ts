@@ -4,7 +4,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BehaviorContext } from '../engine/behavior';
 import { BehaviorAbortedError, BehaviorFailure, SerializedFailure } from '../engine/errors';
 import { behaviorFunction } from '../engine/registry';
-import { lexicalEmbedder } from '../engine/vectors/embedder';
 import {
   RunMessage,
   STOP_CANCEL,
@@ -13,10 +12,12 @@ import {
   ThreadMessage,
   ThreadSettings,
 } from './protocol';
+import { threadServices } from './thread-services';
 
 const port = parentPort;
 if (port === null) throw new Error('behavior-thread must run as a worker thread');
 const settings = workerData as ThreadSettings;
+const services = threadServices(settings);
 
 function send(message: ThreadMessage): void {
   port!.postMessage(message);
@@ -44,7 +45,8 @@ async function run(message: RunMessage): Promise<void> {
       if (!controller.signal.aborted) controller.abort(stopReason(code));
       throw new BehaviorAbortedError(stopReason(code));
     },
-    embed: lexicalEmbedder,
+    embed: services.embed,
+    llm: services.llm,
     progress(percent, status) {
       send({
         kind: 'progress',

@@ -32,8 +32,19 @@ export type ThreadMessage =
   | { kind: 'done'; runId: number; result: AnyBehaviorResult }
   | { kind: 'failed'; runId: number; failure: SerializedFailure; aborted: boolean };
 
-/** Settings every thread gets at start (workerData). */
+export interface EndpointSettings {
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+}
+
+/** Settings every thread gets at start (workerData). Omitted ones mean: lexical, no LLM, no cache. */
 export interface ThreadSettings {
   enableTestBehaviors: boolean;
-  [key: string]: unknown;
+  /** Where the vector cache lives. */
+  redisUrl?: string;
+  keyPrefix?: string;
+  embeddingProvider?: 'model' | 'openai' | 'lexical';
+  embeddingEndpoint?: EndpointSettings | null;
+  llm?: (EndpointSettings & { timeoutMs: number; parallelism: number }) | null;
 }

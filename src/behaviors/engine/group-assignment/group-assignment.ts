@@ -1,7 +1,10 @@
 import { BehaviorFn } from '../behavior';
 import { groupCount, groupName } from '../group-count';
+import { mapBounded } from '../llm/chat-client';
+import { checkExplanation, explanationPrompt } from '../llm/prompts';
 import { requireStudents, studentTexts } from '../students';
 import { analyzeTexts } from '../text/analyze';
+import { GroupingMetadata } from '../types';
 import { documentFrequencies, explainGroup } from './explanations';
 import { assignGroups } from './grouping';
 import { meanWithinGroupSimilarity } from './swaps';
@@ -30,14 +33,39 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
 
   const named: Record<string, string[]> = {};
   const explanations: Record<string, string> = {};
+  let source: GroupingMetadata['explanation_source'] = 'none';
   if (c.include_explanations) {
     ctx.progress(75, 'Generating group explanations...');
+    const fromModel = ctx.llm
+      ? await mapBounded(
+          groups,
+          ctx.llm.parallelism,
+          async (members) => {
+            const prompt = explanationPrompt(
+              c.grouping_method,
+              members.map((i) => students[i]),
+            );
+            return checkExplanation(await ctx.llm!.complete(prompt, ctx.signal)) ?? undefined;
+          },
+          ctx.signal,
+        )
+      : [];
+    ctx.checkpoint();
     const df = documentFrequencies(analyses);
+    let llmCount = 0;
     groups.forEach((members, g) => {
       if (g % 256 === 0) ctx.checkpoint();
+      const text = fromModel[g];
+      if (text !== undefined) {
+        llmCount++;
+        explanations[groupName(g)] = text;
+        return;
+      }
+      // No model, or this group's call failed or gave an unusable answer.
       const texts = members.map((i) => ({ name: students[i].name, analysis: analyses[i] }));
       explanations[groupName(g)] = explainGroup(texts, c.grouping_method, df, students.length);
     });
+    source = llmCount === 0 ? 'answers' : llmCount === groups.length ? 'llm' : 'mixed';
   }
 
   ctx.progress(85, 'Finalizing results...');
@@ -57,7 +85,7 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
       label: c.label,
       mean_within_group_similarity:
         similarity === null ? null : Math.round(similarity * 10000) / 10000,
-      explanation_source: c.include_explanations ? 'answers' : 'none',
+      explanation_source: source,
       embedding_provider: vectors.provider,
       embedding_fallback: vectors.fallback,
     },

@@ -1,5 +1,7 @@
 import { BehaviorFn } from '../behavior';
 import { requireStudents, studentTexts } from '../students';
+import { mapBounded } from '../llm/chat-client';
+import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
 import { analyzeTexts } from '../text/analyze';
 import { Theme } from '../types';
 import { dotVec } from '../vectors/matrix';
@@ -69,6 +71,32 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
   themes.sort((a, b) => b.document_count - a.document_count || (a.title < b.title ? -1 : 1));
   themes.forEach((theme, i) => (theme.cluster_id = i));
 
+  const polish = c.use_llm_polish && ctx.llm !== null;
+  let polished = 0;
+  if (polish) {
+    ctx.progress(85, 'Polishing theme names with LLM...');
+    const titles = await mapBounded(
+      themes,
+      ctx.llm!.parallelism,
+      async (theme) =>
+        checkThemeTitle(
+          await ctx.llm!.complete(
+            themeTitlePrompt(theme.keywords, theme.snippets, c.llm_polish_prompt),
+            ctx.signal,
+          ),
+        ) ?? undefined,
+      ctx.signal,
+    );
+    ctx.checkpoint();
+    // Any failed or unusable answer keeps that theme's keyword title.
+    titles.forEach((title, i) => {
+      if (title !== undefined) {
+        themes[i].title = title;
+        polished++;
+      }
+    });
+  }
+
   return {
     themes,
     metadata: {
@@ -76,11 +104,11 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
       total_themes: themes.length,
       requested_themes: c.num_themes,
       clustering_method: c.num_themes === null ? 'kmeans (k chosen by silhouette)' : 'kmeans',
-      includes_llm_polish: false,
+      includes_llm_polish: polish,
       label: c.label,
       embedding_provider: vectors.provider,
       embedding_fallback: vectors.fallback,
-      title_source: 'keywords',
+      title_source: polished === 0 ? 'keywords' : polished === themes.length ? 'llm' : 'mixed',
     },
   };
 };

@@ -1,11 +1,14 @@
+import { BehaviorAbortedError } from '../errors';
 import { AnalyzedText } from '../text/analyze';
 import { lexicalVectors, LEXICAL_DIMENSION } from './lexical';
-import { Matrix } from './matrix';
+import { Matrix, normalizeRows } from './matrix';
+import { EmbeddingProvider } from './providers';
+import { VectorCache } from './vector-cache';
 
 /** Unit-length vectors for a batch of answers, and where they came from. */
 export interface VectorResult {
   matrix: Matrix;
-  /** Provider id, e.g. `lexical-hash-512`. */
+  /** Provider id, e.g. `use-lite-512` or `lexical-hash-512`. */
   provider: string;
   /** Set when the configured provider failed and the lexical one stood in: why. */
   fallback: string | null;
@@ -21,6 +24,7 @@ export type Embedder = (
 
 export const LEXICAL_PROVIDER_ID = `lexical-hash-${LEXICAL_DIMENSION}`;
 
+/** Hashed TF-IDF: needs no model, deterministic, fast; also the fallback. */
 export const lexicalEmbedder: Embedder = (_texts, analyses, _signal, checkpoint) =>
   Promise.resolve({
     matrix: lexicalVectors(
@@ -30,3 +34,55 @@ export const lexicalEmbedder: Embedder = (_texts, analyses, _signal, checkpoint)
     provider: LEXICAL_PROVIDER_ID,
     fallback: null,
   });
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return err instanceof BehaviorAbortedError || signal.aborted;
+}
+
+/**
+ * Wraps a provider with the vector cache, batching (checking for a stop between batches) and the
+ * lexical fallback: if the provider cannot load or answer, the run goes on with lexical vectors
+ * and says so in its metadata, rather than failing the teacher's request.
+ */
+export function providerEmbedder(provider: EmbeddingProvider, cache: VectorCache | null): Embedder {
+  return async (texts, analyses, signal, checkpoint) => {
+    try {
+      const unique = [...new Set(texts)];
+      const cached = cache
+        ? await cache.get(provider.id, unique).catch(() => unique.map(() => null))
+        : unique.map(() => null);
+      const byText = new Map<string, Float32Array>();
+      const missing: string[] = [];
+      unique.forEach((t, i) => {
+        const v = cached[i];
+        if (v) byText.set(t, v);
+        else missing.push(t);
+      });
+      for (let i = 0; i < missing.length; i += provider.batchSize) {
+        checkpoint();
+        const batch = missing.slice(i, i + provider.batchSize);
+        const vectors = await provider.embed(batch, signal);
+        batch.forEach((t, j) => byText.set(t, vectors[j]));
+        if (cache) await cache.set(provider.id, batch, vectors).catch(() => undefined);
+      }
+      checkpoint();
+      const d = byText.get(unique[0])?.length ?? 0;
+      const data = new Float32Array(texts.length * d);
+      texts.forEach((t, i) => {
+        const v = byText.get(t)!;
+        if (v.length !== d) throw new Error(`${provider.id} returned vectors of different lengths`);
+        data.set(v, i * d);
+      });
+      return {
+        matrix: normalizeRows({ n: texts.length, d, data }),
+        provider: provider.id,
+        fallback: null,
+      };
+    } catch (err) {
+      if (isAbort(err, signal)) throw err;
+      const reason = `${provider.id} unavailable (${err instanceof Error ? err.message : String(err)}); used ${LEXICAL_PROVIDER_ID}`;
+      const fallback = await lexicalEmbedder(texts, analyses, signal, checkpoint);
+      return { ...fallback, fallback: reason };
+    }
+  };
+}

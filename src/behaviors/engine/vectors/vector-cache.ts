@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+
+/** Vectors already computed, by provider and text, so no text is embedded twice. */
+export interface VectorCache {
+  get(providerId: string, texts: readonly string[]): Promise<(Float32Array | null)[]>;
+  set(
+    providerId: string,
+    texts: readonly string[],
+    vectors: readonly Float32Array[],
+  ): Promise<void>;
+}
+
+export function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+const TTL_SECONDS = 30 * 86_400;
+
+/**
+ * One Redis string per (provider, text hash) holding the raw Float32 bytes, kept 30 days. The
+ * cache is an optimisation: when Redis fails, vectors are simply computed again.
+ */
+export class RedisVectorCache implements VectorCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(providerId: string, text: string): string {
+    return `${this.prefix}:${providerId}:${textHash(text)}`;
+  }
+
+  async get(providerId: string, texts: readonly string[]): Promise<(Float32Array | null)[]> {
+    if (texts.length === 0) return [];
+    const out: (Float32Array | null)[] = [];
+    for (let i = 0; i < texts.length; i += 1000) {
+      const chunk = texts.slice(i, i + 1000);
+      const raw = await this.redis.mgetBuffer(...chunk.map((t) => this.key(providerId, t)));
+      for (const b of raw) {
+        out.push(
+          b === null || b.byteLength % 4 !== 0
+            ? null
+            : new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+        );
+      }
+    }
+    return out;
+  }
+
+  async set(
+    providerId: string,
+    texts: readonly string[],
+    vectors: readonly Float32Array[],
+  ): Promise<void> {
+    for (let i = 0; i < texts.length; i += 1000) {
+      const pipeline = this.redis.pipeline();
+      for (let j = i; j < Math.min(texts.length, i + 1000); j++) {
+        const v = vectors[j];
+        pipeline.set(
+          this.key(providerId, texts[j]),
+          Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+          'EX',
+          TTL_SECONDS,
+        );
+      }
+      await pipeline.exec();
+    }
+  }
+}

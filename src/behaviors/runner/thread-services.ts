@@ -1,0 +1,44 @@
+import Redis from 'ioredis';
+import { ChatClient, OpenAiChatClient } from '../engine/llm/chat-client';
+import { Embedder, lexicalEmbedder, providerEmbedder } from '../engine/vectors/embedder';
+import { OpenAiEmbeddingProvider, UseLiteProvider } from '../engine/vectors/providers';
+import { RedisVectorCache } from '../engine/vectors/vector-cache';
+import { redisOptionsFromUrl } from '../../redis/redis-options';
+import { ThreadSettings } from './protocol';
+
+export interface ThreadServices {
+  embed: Embedder;
+  llm: ChatClient | null;
+}
+
+const EMBEDDING_TIMEOUT_MS = 60_000;
+
+/** What a runner thread gives its behaviors, built once per thread from its settings. */
+export function threadServices(settings: ThreadSettings): ThreadServices {
+  let cache: RedisVectorCache | null = null;
+  if (settings.redisUrl && settings.embeddingProvider !== 'lexical') {
+    const redis = new Redis({
+      ...redisOptionsFromUrl(settings.redisUrl),
+      connectionName: 'vector-cache',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: false,
+    });
+    // The cache is optional: errors only mean vectors are computed again.
+    redis.on('error', () => undefined);
+    cache = new RedisVectorCache(redis, `${settings.keyPrefix ?? 'br'}:emb`);
+  }
+  let embed: Embedder = lexicalEmbedder;
+  if (settings.embeddingProvider === 'model') {
+    embed = providerEmbedder(new UseLiteProvider(), cache);
+  } else if (settings.embeddingProvider === 'openai' && settings.embeddingEndpoint) {
+    embed = providerEmbedder(
+      new OpenAiEmbeddingProvider({
+        ...settings.embeddingEndpoint,
+        timeoutMs: EMBEDDING_TIMEOUT_MS,
+      }),
+      cache,
+    );
+  }
+  return { embed, llm: settings.llm ? new OpenAiChatClient(settings.llm) : null };
+}
