@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { TaskOutcomes } from '../tasks/task-outcomes.service';
 import { TaskStore } from '../tasks/task.store';
-import { TaskRecord, TaskStage } from '../tasks/task.types';
+import { StoredVariable, TaskRecord, TaskStage } from '../tasks/task.types';
 import { behaviorInfo } from './engine/catalog';
 import { BehaviorFailure } from './engine/errors';
 import { formatTimedelta } from './engine/execution-time';
@@ -99,7 +99,7 @@ export class BehaviorExecutionService {
       };
       const written = await this.outcomes.succeed(record, {
         result: JSON.stringify(result),
-        variable: outputVariable(behavior.type, record.behavior_number, output),
+        variable: outputVariable(behavior.type, record.behavior_number, output, taskId),
         groupsCreated: 'groups' in output ? Object.keys(output.groups).length : null,
         themesCreated: 'themes' in output ? output.themes.length : null,
       });
@@ -142,13 +142,21 @@ function outputVariable(
   type: BehaviorType,
   behaviorNumber: string,
   output: AnyBehaviorResult,
+  taskId: string,
 ): { name: string; value: string } | null {
   const prefix = behaviorInfo(type).outputVariablePrefix;
-  if (prefix === 'group' && 'groups' in output) {
-    return { name: `group_${behaviorNumber}`, value: JSON.stringify(output.groups) };
-  }
-  if (prefix === 'theme' && 'themes' in output) {
-    return { name: `theme_${behaviorNumber}`, value: JSON.stringify(output.themes) };
-  }
+  const stored = (name: string, value: unknown) => {
+    const variable: StoredVariable = {
+      name,
+      value,
+      task_id: taskId,
+      updated_at: new Date().toISOString(),
+    };
+    return { name, value: JSON.stringify(variable) };
+  };
+  if (prefix === 'group' && 'groups' in output)
+    return stored(`group_${behaviorNumber}`, output.groups);
+  if (prefix === 'theme' && 'themes' in output)
+    return stored(`theme_${behaviorNumber}`, output.themes);
   return null;
 }

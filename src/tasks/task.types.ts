@@ -56,3 +56,11 @@ export interface HistoryEntry {
   output_themes_created: number | null;
   error_message: string | null;
 }
+
+/** An output saved for later pages: `group_{n}` holds `{"Group1": [names]}`, `theme_{n}` the themes. */
+export interface StoredVariable {
+  name: string;
+  value: unknown;
+  task_id: string;
+  updated_at: string;
+}

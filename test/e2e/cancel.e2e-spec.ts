@@ -27,7 +27,7 @@ describe('Cancelling tasks (HTTP, real Redis, embedded worker)', () => {
       .post(`${base(d)}/trigger`)
       .send({ behavior_number: '1' })
       .expect(202);
-    await waitForState(t, d, body.task_id, 'PROGRESS');
+    await waitForState(t, d, body.task_id, 'PROGRESS', 40);
     const t0 = Date.now();
     const res = await t.http.post(`${base(d)}/tasks/${body.task_id}/cancel`).expect(200);
     expect(Date.now() - t0).toBeLessThan(400);
@@ -52,7 +52,7 @@ describe('Cancelling tasks (HTTP, real Redis, embedded worker)', () => {
       .post(`${base(d)}/trigger`)
       .send({ behavior_number: '2' })
       .expect(202);
-    await waitForState(t, d, body.task_id, 'PROGRESS');
+    await waitForState(t, d, body.task_id, 'PROGRESS', 40);
     const t0 = Date.now();
     const res = await t.http.post(`${base(d)}/tasks/${body.task_id}/cancel`).expect(200);
     const waited = Date.now() - t0;
@@ -97,7 +97,7 @@ describe('Cancelling tasks (HTTP, real Redis, embedded worker)', () => {
       .post(`${base(d)}/trigger`)
       .send({ behavior_number: '1' })
       .expect(202);
-    await waitForState(t, d, running.body.task_id, 'PROGRESS');
+    await waitForState(t, d, running.body.task_id, 'PROGRESS', 40);
     await t.http.post(`${base(d)}/tasks/${running.body.task_id}/cancel`).expect(200);
     const repeat = await t.http.post(`${base(d)}/tasks/${running.body.task_id}/cancel`).expect(200);
     expect(repeat.body).toMatchObject({
@@ -112,7 +112,7 @@ describe('Cancelling tasks (HTTP, real Redis, embedded worker)', () => {
       .post(`${base(d)}/trigger`)
       .send({ behavior_number: '1' })
       .expect(202);
-    await waitForState(t, d, a.body.task_id, 'PROGRESS');
+    await waitForState(t, d, a.body.task_id, 'PROGRESS', 40);
     await t.http.delete(`/api/page-deployments/${d}`).expect(204);
     await t.http.get(`${base(d)}/tasks/${a.body.task_id}`).expect(404);
     // The worker slot comes back: another deployment's task runs to the end.

@@ -72,7 +72,7 @@ describe('A worker in its own process, the API without workers', () => {
       .post(`/api/page-deployments/${d}/behaviors/trigger`)
       .send({ behavior_number: '1' })
       .expect(202);
-    await waitForState(t, d, body.task_id, 'PROGRESS');
+    await waitForState(t, d, body.task_id, 'PROGRESS', 40);
     const res = await t.http
       .post(`/api/page-deployments/${d}/behaviors/tasks/${body.task_id}/cancel`)
       .expect(200);

@@ -104,19 +104,23 @@ export async function pollUntilDone(
   );
 }
 
-/** Waits until the task reports the given state (e.g. PROGRESS before cancelling a running task). */
+/**
+ * Waits until the task reports the given state and at least `minProgress`. Before cancelling a
+ * running task, wait for 40: the behavior itself is then running in its thread.
+ */
 export async function waitForState(
   t: TestApp,
   deploymentId: string,
   taskId: string,
   state: StatusBody['state'],
+  minProgress = 0,
   timeoutMs = 10_000,
 ): Promise<StatusBody> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const res = await t.http.get(`/api/page-deployments/${deploymentId}/behaviors/tasks/${taskId}`);
     const body = res.body as StatusBody;
-    if (body.state === state) return body;
+    if (body.state === state && body.progress >= minProgress) return body;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`Task ${taskId} never reached ${state}`);

@@ -32,6 +32,16 @@ async function failureOf(p: Promise<unknown>): Promise<BehaviorFailure> {
   throw new Error('expected the run to fail');
 }
 
+/** Hooks whose `started` resolves at the behavior's first progress report: it is running. */
+function watched(signal: AbortSignal): {
+  hooks: { signal: AbortSignal; onProgress: () => void };
+  started: Promise<void>;
+} {
+  let mark: () => void = () => undefined;
+  const started = new Promise<void>((res) => (mark = res));
+  return { hooks: { signal, onProgress: () => mark() }, started };
+}
+
 const students = [
   { name: 'a', text: 'one' },
   { name: 'b', text: 'two' },
@@ -89,10 +99,9 @@ describe('BehaviorRunner', () => {
   it('stops a behavior that honours its signal at its next checkpoint', async () => {
     r = runner();
     const controller = new AbortController();
-    const run = r.run('test_sleep', sleep({ honour_signal: true }), [], {
-      signal: controller.signal,
-    });
-    await new Promise((res) => setTimeout(res, 200));
+    const { hooks, started } = watched(controller.signal);
+    const run = r.run('test_sleep', sleep({ honour_signal: true }), [], hooks);
+    await started;
     const t0 = Date.now();
     controller.abort('Cancelled by a test');
     const f = await failureOf(run);
@@ -105,10 +114,9 @@ describe('BehaviorRunner', () => {
   it('kills a behavior that ignores a cancel once the grace period is over', async () => {
     r = runner({ cancelGraceMs: 300 });
     const controller = new AbortController();
-    const run = r.run('test_sleep', sleep({ honour_signal: false }), [], {
-      signal: controller.signal,
-    });
-    await new Promise((res) => setTimeout(res, 200));
+    const { hooks, started } = watched(controller.signal);
+    const run = r.run('test_sleep', sleep({ honour_signal: false }), [], hooks);
+    await started;
     const t0 = Date.now();
     controller.abort('Cancelled by a test');
     const f = await failureOf(run);

