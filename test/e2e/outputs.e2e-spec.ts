@@ -32,7 +32,7 @@ describe('Outputs for later pages: variables, a student\u2019s group, history (H
     expect([g.state, th.state]).toEqual(['SUCCESS', 'SUCCESS']);
 
     const vars = await t.http.get(`/api/page-deployments/${d}/variables`).expect(200);
-    expect(vars.body.variables.map((v: { name: string }) => v.name)).toEqual([
+    expect((vars.body.variables as { name: string }[]).map((v) => v.name)).toEqual([
       'group_1',
       'theme_2',
     ]);
@@ -108,7 +108,7 @@ describe('Outputs for later pages: variables, a student\u2019s group, history (H
 
     const history = (await t.http.get(`/api/page-deployments/${d}/behaviors/history`).expect(200))
       .body.executions;
-    expect(history.map((h: { outcome: string }) => h.outcome)).toEqual([
+    expect((history as { outcome: string }[]).map((h) => h.outcome)).toEqual([
       'cancelled',
       'failed',
       'succeeded',
