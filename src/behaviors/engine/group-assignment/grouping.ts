@@ -5,11 +5,21 @@ import { balancedSizes, bisect } from './partition';
 import { improveBySwaps } from './swaps';
 
 const SWAP_PASSES = 5;
+/** Up to this many groups, every pair of groups is tried for swaps (k^2/2 pairs per pass). */
+const ALL_PAIRS_UP_TO = 64;
+
+function* allPairs(k: number): Iterable<[number, number]> {
+  for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) yield [a, b];
+}
 
 function* neighbourPairs(k: number): Iterable<[number, number]> {
   // Bisection leaves that sit next to each other are the most alike, so that is where
   // members on a boundary gain most from moving.
   for (let step = 1; step <= 3; step++) for (let g = 0; g + step < k; g++) yield [g, g + step];
+}
+
+function* chain<T>(...parts: Iterable<T>[]): Iterable<T> {
+  for (const part of parts) yield* part;
 }
 
 function* randomPairs(k: number, count: number, random: () => number): Iterable<[number, number]> {
@@ -43,7 +53,16 @@ export function assignGroups(
   switch (method) {
     case 'homogeneous': {
       const groups = bisect(m, balancedSizes(n, k), checkpoint).map((leaf) => Array.from(leaf));
-      improveBySwaps(m, groups, () => neighbourPairs(k), 1, SWAP_PASSES, checkpoint);
+      const pairs = () =>
+        k <= ALL_PAIRS_UP_TO ? allPairs(k) : chain(neighbourPairs(k), randomPairs(k, k, random));
+      improveBySwaps(
+        m,
+        groups,
+        pairs,
+        1,
+        k <= ALL_PAIRS_UP_TO ? 4 * SWAP_PASSES : SWAP_PASSES,
+        checkpoint,
+      );
       return groups;
     }
     case 'diverse': {
@@ -55,7 +74,15 @@ export function assignGroups(
       for (const stratum of bisect(m, sizes, checkpoint)) {
         shuffled(Array.from(stratum), random).forEach((i, slot) => groups[slot].push(i));
       }
-      improveBySwaps(m, groups, () => randomPairs(k, 2 * k, random), -1, SWAP_PASSES, checkpoint);
+      const pairs = () => (k <= ALL_PAIRS_UP_TO ? allPairs(k) : randomPairs(k, 2 * k, random));
+      improveBySwaps(
+        m,
+        groups,
+        pairs,
+        -1,
+        k <= ALL_PAIRS_UP_TO ? 4 * SWAP_PASSES : SWAP_PASSES,
+        checkpoint,
+      );
       return groups;
     }
     case 'mixed': {
