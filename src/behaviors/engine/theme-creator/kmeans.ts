@@ -162,7 +162,7 @@ export function kmeans(
     const c = kmeansOnce(m, k, checkpoint, 42 + r, maxIterations);
     if (best === null || c.cohesion > best.cohesion) best = c;
   }
-  return best!;
+  return best;
 }
 
 /**
