@@ -32,6 +32,9 @@ export function fakeContext<C>(
     signal: controller.signal,
     checkpoint() {
       checkpointSteps.push(progress.at(-1)?.percent ?? 0);
+      // Like the runner thread: once the run is asked to stop, every checkpoint throws.
+      if (controller.signal.aborted)
+        throw new BehaviorAbortedError(String(controller.signal.reason));
       if (
         options.abortAtCheckpoint !== undefined &&
         checkpointSteps.length >= options.abortAtCheckpoint

@@ -1,51 +1,58 @@
-import { Matrix } from '../vectors/matrix';
+import { addRow, dotRows, dotVec, Matrix } from '../vectors/matrix';
 
-const POWER_ITERATIONS = 6;
+const POWER_ITERATIONS = 5;
 
 /**
  * Projection of each listed row on the principal direction of those rows (power iteration on
  * the centred rows, never forming the covariance matrix): O(rows x d) per iteration.
  */
 function principalProjection(m: Matrix, idx: Int32Array): Float64Array {
-  const { d, data } = m;
+  const { d } = m;
   const mean = new Float64Array(d);
-  for (const i of idx) for (let k = 0; k < d; k++) mean[k] += data[i * d + k];
+  for (const i of idx) addRow(m, i, mean, 0, 1);
   for (let k = 0; k < d; k++) mean[k] /= idx.length;
+  let meanSq = 0;
+  for (let k = 0; k < d; k++) meanSq += mean[k] * mean[k];
   // Deterministic start: the row farthest from the mean among a few, minus the mean.
-  let v = new Float64Array(d);
+  const probes = Math.min(idx.length, 8);
+  let start = idx[0];
   let best = -1;
-  for (let t = 0; t < Math.min(idx.length, 8); t++) {
-    const i = idx[Math.floor((t * idx.length) / Math.min(idx.length, 8))];
-    let s = 0;
-    for (let k = 0; k < d; k++) s += (data[i * d + k] - mean[k]) ** 2;
-    if (s > best) {
-      best = s;
-      for (let k = 0; k < d; k++) v[k] = data[i * d + k] - mean[k];
+  for (let t = 0; t < probes; t++) {
+    const i = idx[Math.floor((t * idx.length) / probes)];
+    const distSq = dotRows(m, i, i) - 2 * dotVec(m, i, mean) + meanSq;
+    if (distSq > best) {
+      best = distSq;
+      start = i;
     }
   }
+  let v = new Float64Array(d);
+  addRow(m, start, v, 0, 1);
+  for (let k = 0; k < d; k++) v[k] -= mean[k];
+  // (x - mean) . v is x . v - mean . v, and sum_r p_r (x_r - mean) is sum_r p_r x_r minus
+  // (sum_r p_r) mean: no centred copy of any row is made, and sparse rows stay sparse.
   const proj = new Float64Array(idx.length);
+  const w = new Float64Array(d);
   for (let it = 0; it < POWER_ITERATIONS; it++) {
-    const w = new Float64Array(d);
+    let meanDotV = 0;
+    for (let k = 0; k < d; k++) meanDotV += mean[k] * v[k];
+    w.fill(0);
+    let sumP = 0;
     for (let r = 0; r < idx.length; r++) {
-      const base = idx[r] * d;
-      let p = 0;
-      for (let k = 0; k < d; k++) p += (data[base + k] - mean[k]) * v[k];
+      const p = dotVec(m, idx[r], v) - meanDotV;
       proj[r] = p;
-      for (let k = 0; k < d; k++) w[k] += p * (data[base + k] - mean[k]);
+      sumP += p;
+      if (p !== 0) addRow(m, idx[r], w, 0, p);
     }
     let norm = 0;
-    for (let k = 0; k < d; k++) norm += w[k] * w[k];
+    for (let k = 0; k < d; k++) {
+      w[k] -= sumP * mean[k];
+      norm += w[k] * w[k];
+    }
     if (norm === 0) break;
     norm = Math.sqrt(norm);
-    for (let k = 0; k < d; k++) w[k] /= norm;
-    v = w;
+    v = Float64Array.from(w, (x) => x / norm);
   }
-  for (let r = 0; r < idx.length; r++) {
-    const base = idx[r] * d;
-    let p = 0;
-    for (let k = 0; k < d; k++) p += (data[base + k] - mean[k]) * v[k];
-    proj[r] = p;
-  }
+  // proj holds the projections on the direction before the last update: close enough to cut on.
   return proj;
 }
 

@@ -1,4 +1,4 @@
-import { dotRows, dotVec, Matrix } from '../vectors/matrix';
+import { addRow, dotRows, dotVec, Matrix } from '../vectors/matrix';
 
 /**
  * Group sums make the objective cheap: for unit vectors, the sum of pairwise cosines inside a
@@ -17,8 +17,7 @@ export class GroupSums {
   }
 
   private add(g: number, i: number, sign: number): void {
-    const { d, data } = this.m;
-    for (let k = 0; k < d; k++) this.sums[g * d + k] += sign * data[i * d + k];
+    addRow(this.m, i, this.sums, g * this.m.d, sign);
   }
 
   /**
@@ -91,7 +90,8 @@ export function improveBySwaps(
       if (++seen % 512 === 0) checkpoint();
       if (sums.bestSwap(a, b, direction)) changed++;
     }
-    if (changed === 0) break;
+    // Stop when a pass improves almost nothing: later passes would cost as much for less.
+    if (changed === 0 || changed < seen * 0.002) break;
   }
 }
 

@@ -1,6 +1,6 @@
 import { balancedSizes, bisect } from '../group-assignment/partition';
 import { seededRandom } from '../random';
-import { dotVec, Matrix } from '../vectors/matrix';
+import { addRow, dotVec, Matrix } from '../vectors/matrix';
 
 export interface Clustering {
   k: number;
@@ -101,7 +101,7 @@ function kmeansOnce(
     for (let i = 0; i < n; i++) {
       const j = assignments[i];
       counts[j]++;
-      for (let t = 0; t < d; t++) centroids[j * d + t] += m.data[i * d + t];
+      addRow(m, i, centroids, j * d, 1);
     }
     for (let j = 0; j < k; j++) {
       if (counts[j] > 0) continue;
@@ -112,7 +112,7 @@ function kmeansOnce(
       }
       if (worst < 0) continue;
       const from = assignments[worst];
-      for (let t = 0; t < d; t++) centroids[from * d + t] -= m.data[worst * d + t];
+      addRow(m, worst, centroids, from * d, -1);
       counts[from]--;
       assignments[worst] = j;
       counts[j] = 1;
@@ -128,39 +128,36 @@ function kmeansOnce(
   return { k, assignments, centroids, cohesion };
 }
 
-/**
- * k-means from several fixed seeds, keeping the tightest result: one seeding can land in a poor
- * local optimum, especially on sparse lexical vectors. Fewer restarts for large inputs.
- */
+/** Centroids of a balanced recursive bisection: a start that follows the data's main directions. */
 function bisectionCentroids(m: Matrix, k: number, checkpoint: () => void): Float64Array {
   const c = new Float64Array(k * m.d);
   bisect(m, balancedSizes(m.n, k), checkpoint).forEach((leaf, j) => {
-    for (const i of leaf) for (let t = 0; t < m.d; t++) c[j * m.d + t] += m.data[i * m.d + t];
+    for (const i of leaf) addRow(m, i, c, j * m.d, 1);
   });
   normalizeCentroids(c, k, m.d);
   return c;
 }
 
+/** k-means++ restarts after the bisection start: many for small inputs, none for huge ones. */
+export function defaultRestarts(n: number): number {
+  return n <= 2_000 ? 8 : n <= 20_000 ? 2 : 0;
+}
+
+/**
+ * k-means from the bisection start and `restarts` k-means++ seedings, keeping the tightest
+ * result: one seeding can land in a poor local optimum, especially on sparse lexical vectors.
+ */
 export function kmeans(
   m: Matrix,
   k: number,
   checkpoint: () => void,
+  restarts = defaultRestarts(m.n),
   maxIterations = 30,
 ): Clustering {
-  // First start: the centroids of a balanced recursive bisection, which follows the main
-  // directions of the data; then k-means++ seedings.
-  let best: Clustering | null = kmeansOnce(
-    m,
-    k,
-    checkpoint,
-    42,
-    maxIterations,
-    bisectionCentroids(m, k, checkpoint),
-  );
-  const restarts = m.n <= 2_000 ? 8 : m.n <= 20_000 ? 2 : 0;
+  let best = kmeansOnce(m, k, checkpoint, 42, maxIterations, bisectionCentroids(m, k, checkpoint));
   for (let r = 0; r < restarts; r++) {
     const c = kmeansOnce(m, k, checkpoint, 42 + r, maxIterations);
-    if (best === null || c.cohesion > best.cohesion) best = c;
+    if (c.cohesion > best.cohesion) best = c;
   }
   return best;
 }
@@ -169,9 +166,10 @@ export function kmeans(
  * Simplified silhouette (distances to centroids, not to every point): how much closer each
  * answer is to its own theme than to the next best. Higher is better; O(n x k x d).
  */
-export function centroidSilhouette(m: Matrix, c: Clustering): number {
+export function centroidSilhouette(m: Matrix, c: Clustering, checkpoint: () => void): number {
   let total = 0;
   for (let i = 0; i < m.n; i++) {
+    if (i % 4096 === 0) checkpoint();
     const own = c.assignments[i];
     const a = 1 - dotVec(m, i, c.centroids, own * m.d);
     let b = Infinity;
@@ -189,15 +187,34 @@ export function centroidSilhouette(m: Matrix, c: Clustering): number {
  * silhouette, with a small penalty per extra theme so ties go to fewer, broader themes.
  */
 export function chooseK(m: Matrix, maxK: number, checkpoint: () => void): Clustering {
+  // The choice is made on an even sample of at most SAMPLE answers (cheap at any class size),
+  // then the chosen k is fitted on everyone.
+  const sample = evenSample(m, SAMPLE);
   let best: Clustering | null = null;
   let bestScore = -Infinity;
   for (let k = 2; k <= maxK; k++) {
-    const c = kmeans(m, k, checkpoint);
-    const score = centroidSilhouette(m, c) - 0.01 * k;
+    // Two starts are enough to rank the candidates; the chosen k gets the full fit below.
+    const c = kmeans(sample, k, checkpoint, 1);
+    const score = centroidSilhouette(sample, c, checkpoint) - 0.01 * k;
     if (score > bestScore) {
       bestScore = score;
       best = c;
     }
   }
-  return best ?? kmeans(m, Math.max(1, Math.min(maxK, m.n)), checkpoint);
+  return kmeans(m, best?.k ?? Math.max(1, Math.min(maxK, m.n)), checkpoint);
+}
+
+const SAMPLE = 1000;
+
+/** Every (n / size)-th row, so the sample keeps the class's proportions; the matrix itself if small. */
+function evenSample(m: Matrix, size: number): Matrix {
+  if (m.n <= size) return m;
+  const data = new Float32Array(size * m.d);
+  const nz: Int32Array[] | undefined = m.nz ? [] : undefined;
+  for (let r = 0; r < size; r++) {
+    const i = Math.floor((r * m.n) / size);
+    data.set(m.data.subarray(i * m.d, (i + 1) * m.d), r * m.d);
+    nz?.push(m.nz![i]);
+  }
+  return { n: size, d: m.d, data, nz };
 }

@@ -1,5 +1,5 @@
 import { termsWithBigrams } from '../text/analyze';
-import { Matrix, normalizeRows } from './matrix';
+import { indexSparseRows, Matrix, normalizeRows } from './matrix';
 
 export const LEXICAL_DIMENSION = 512;
 
@@ -42,5 +42,5 @@ export function lexicalVectors(
       data[i * d + (h % d)] += h & 0x80000000 ? -weight : weight;
     }
   }
-  return normalizeRows({ n, d, data });
+  return indexSparseRows(normalizeRows({ n, d, data }));
 }
