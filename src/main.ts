@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { AppConfig, ConfigError, DEFAULT_REDIS_URL, loadAppConfig } from './config/app-config';
+import { AppConfig, DEFAULT_REDIS_URL, loadAppConfigOrExit } from './config/app-config';
 import { redisAnswers, redisServerInstalled, startPrivateRedis } from './redis/private-redis';
 
 /**
@@ -28,16 +28,7 @@ async function resolveRedis(
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
-  let config: AppConfig;
-  try {
-    config = loadAppConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  let config = loadAppConfigOrExit(process.env);
   config = {
     ...config,
     redisUrl: await resolveRedis(config, process.env.REDIS_URL !== undefined, logger),

@@ -1,14 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { CancelTaskResponseDto, TaskStatusDto } from '../tasks/dto/task-status.dto';
+import { CancelTaskDocs, TaskStatusDocs } from '../tasks/task-docs.decorator';
 import { TasksService } from '../tasks/tasks.service';
 import { sendTrigger } from './behaviors.controller';
 import { BehaviorsService, TriggerResponse } from './behaviors.service';
@@ -39,13 +33,7 @@ export class LegacyBehaviorsController {
   }
 
   @Get('tasks/:taskId')
-  @ApiOperation({
-    summary: 'Check task status (old path)',
-    operationId: 'getTaskStatusLegacy',
-    deprecated: true,
-  })
-  @ApiOkResponse({ type: TaskStatusDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @TaskStatusDocs(true)
   status(
     @Param('deploymentId') deploymentId: string,
     @Param('taskId') taskId: string,
@@ -55,14 +43,7 @@ export class LegacyBehaviorsController {
 
   @Post('tasks/:taskId/cancel')
   @HttpCode(200)
-  @ApiOperation({
-    summary: 'Cancel task (old path)',
-    operationId: 'cancelTaskLegacy',
-    deprecated: true,
-  })
-  @ApiOkResponse({ type: CancelTaskResponseDto })
-  @ApiConflictResponse({ type: ErrorResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @CancelTaskDocs(true)
   cancel(
     @Param('deploymentId') deploymentId: string,
     @Param('taskId') taskId: string,

@@ -140,3 +140,14 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
     logLevel: (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
   };
 }
+
+/** For entry points: the validated config, or one message naming every bad variable and exit 1. */
+export function loadAppConfigOrExit(raw: NodeJS.ProcessEnv): AppConfig {
+  try {
+    return loadAppConfig(raw);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}

@@ -1,13 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiTags } from '@nestjs/swagger';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
+import { CancelTaskDocs, TaskStatusDocs } from './task-docs.decorator';
 import { TasksService } from './tasks.service';
 
 @ApiTags('tasks')
@@ -16,12 +10,7 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Get(':taskId')
-  @ApiOperation({ summary: 'Check task status', operationId: 'getTaskStatus' })
-  @ApiOkResponse({ type: TaskStatusDto })
-  @ApiNotFoundResponse({
-    type: ErrorResponseDto,
-    description: 'Unknown task, or a task of another deployment',
-  })
+  @TaskStatusDocs(false)
   status(
     @Param('deploymentId') deploymentId: string,
     @Param('taskId') taskId: string,
@@ -31,19 +20,7 @@ export class TasksController {
 
   @Post(':taskId/cancel')
   @HttpCode(200)
-  @ApiOperation({
-    summary: 'Cancel task',
-    description:
-      'A queued task is removed at once; a running one is asked to stop and killed after the grace ' +
-      'period. Answers when the task is over. Cancelling a cancelled task again answers 200.',
-    operationId: 'cancelTask',
-  })
-  @ApiOkResponse({ type: CancelTaskResponseDto })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'The task already finished; cancelled is false',
-  })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @CancelTaskDocs(false)
   cancel(
     @Param('deploymentId') deploymentId: string,
     @Param('taskId') taskId: string,

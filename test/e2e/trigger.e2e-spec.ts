@@ -106,6 +106,12 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
     const sync = await trigger({ behavior_number: '2', async_execution: false }).expect(200);
     expect(sync.body).toMatchObject({ behavior_number: '2', success: true });
     expect(Array.isArray(sync.body.themes)).toBe(true);
+    const syncGroups = await trigger({ behavior_number: '1', async_execution: false }).expect(200);
+    expect(syncGroups.body).toMatchObject({ behavior_number: '1', success: true });
+    expect(Object.values(syncGroups.body.groups as Record<string, string[]>).flat()).toHaveLength(
+      8,
+    );
+    expect(Object.keys(syncGroups.body.explanations as Record<string, string>)).toHaveLength(4);
     const asyncLight = await trigger({ behavior_number: '3', async_execution: true }).expect(202);
     const last = (await pollUntilDone(t, dep, asyncLight.body.task_id)).at(-1)!;
     expect(last.state).toBe('SUCCESS');

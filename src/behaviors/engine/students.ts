@@ -46,3 +46,21 @@ export function requireStudents(
       'selected prompts.',
   );
 }
+
+/**
+ * The filtering step every heavy behavior starts with: the texts to work on, sorted by name so
+ * that results depend on the answers and not on the order they were stored in, and at least
+ * `minimum` of them.
+ */
+export function studentsToWorkOn(
+  submissions: readonly Submission[],
+  selectedPrompts: readonly string[],
+  minimum: number,
+  purpose: string,
+): StudentText[] {
+  const students = studentTexts(submissions, selectedPrompts).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  requireStudents(students, submissions.length, minimum, purpose, selectedPrompts);
+  return students;
+}

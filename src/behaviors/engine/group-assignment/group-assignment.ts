@@ -1,10 +1,10 @@
-import { BehaviorFn } from '../behavior';
+import { BehaviorContext, BehaviorFn } from '../behavior';
 import { groupCount, groupName } from '../group-count';
 import { mapBounded } from '../llm/chat-client';
 import { checkExplanation, explanationPrompt } from '../llm/prompts';
-import { requireStudents, studentTexts } from '../students';
-import { analyzeTexts } from '../text/analyze';
-import { GroupingMetadata } from '../types';
+import { studentsToWorkOn } from '../students';
+import { AnalyzedText, analyzeTexts } from '../text/analyze';
+import { GroupAssignmentConfig, GroupingMetadata } from '../types';
 import { documentFrequencies, explainGroup } from './explanations';
 import { assignGroups } from './grouping';
 import { meanWithinGroupSimilarity } from './swaps';
@@ -12,24 +12,19 @@ import { meanWithinGroupSimilarity } from './swaps';
 export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
   const c = ctx.config;
   ctx.progress(40, 'Filtering student data...');
-  // Sorted by name so the groups depend on the answers, not on the order they were stored in.
-  const students = studentTexts(ctx.students, c.selected_submission_prompts).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  const students = studentsToWorkOn(
+    ctx.students,
+    c.selected_submission_prompts,
+    2,
+    'create groups',
   );
-  requireStudents(students, ctx.students.length, 2, 'create groups', c.selected_submission_prompts);
   const k = groupCount(students.length, c.group_size, c.group_size_mode);
   ctx.checkpoint();
 
   ctx.progress(50, 'Building student vectors...');
   const texts = students.map((s) => s.text);
   const analyses = analyzeTexts(texts, ctx.checkpoint);
-  const vectors = await ctx.embed(texts, analyses, ctx.signal, ctx.checkpoint);
-  ctx.checkpoint();
-
-  ctx.progress(60, 'Performing hierarchical clustering...');
-  const groups = assignGroups(vectors.matrix, k, c.grouping_method, ctx.checkpoint);
-  const similarity = meanWithinGroupSimilarity(vectors.matrix, groups);
-  ctx.checkpoint();
+  const { groups, similarity, vectors } = await vectorsAndGroups(ctx, texts, analyses, k);
 
   const named: Record<string, string[]> = {};
   const explanations: Record<string, string> = {};
@@ -91,3 +86,31 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
     },
   };
 };
+
+/**
+ * The steps that need the vectors, apart, so the vector matrix (the largest array of the run)
+ * can be collected before explanations are written.
+ */
+async function vectorsAndGroups(
+  ctx: BehaviorContext<GroupAssignmentConfig>,
+  texts: string[],
+  analyses: AnalyzedText[],
+  k: number,
+): Promise<{
+  groups: number[][];
+  similarity: number | null;
+  vectors: { provider: string; fallback: string | null };
+}> {
+  const { matrix, provider, fallback } = await ctx.embed(
+    texts,
+    analyses,
+    ctx.signal,
+    ctx.checkpoint,
+  );
+  ctx.checkpoint();
+  ctx.progress(60, 'Performing hierarchical clustering...');
+  const groups = assignGroups(matrix, k, ctx.config.grouping_method, ctx.checkpoint);
+  const similarity = meanWithinGroupSimilarity(matrix, groups);
+  ctx.checkpoint();
+  return { groups, similarity, vectors: { provider, fallback } };
+}

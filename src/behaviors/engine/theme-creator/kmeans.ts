@@ -187,9 +187,9 @@ export function centroidSilhouette(m: Matrix, c: Clustering, checkpoint: () => v
  * silhouette, with a small penalty per extra theme so ties go to fewer, broader themes.
  */
 export function chooseK(m: Matrix, maxK: number, checkpoint: () => void): Clustering {
-  // The choice is made on an even sample of at most SAMPLE answers (cheap at any class size),
+  // The choice is made on a sample of at most SAMPLE answers (cheap at any class size),
   // then the chosen k is fitted on everyone.
-  const sample = evenSample(m, SAMPLE);
+  const sample = sampleRows(m, SAMPLE);
   let best: Clustering | null = null;
   let bestScore = -Infinity;
   for (let k = 2; k <= maxK; k++) {
@@ -206,15 +206,20 @@ export function chooseK(m: Matrix, maxK: number, checkpoint: () => void): Cluste
 
 const SAMPLE = 1000;
 
-/** Every (n / size)-th row, so the sample keeps the class's proportions; the matrix itself if small. */
-function evenSample(m: Matrix, size: number): Matrix {
+/**
+ * A seeded random sample of rows (the matrix itself if small). Random rather than every k-th row,
+ * so a periodic order in the input cannot hide whole themes from the sample.
+ */
+function sampleRows(m: Matrix, size: number): Matrix {
   if (m.n <= size) return m;
-  const data = new Float32Array(size * m.d);
-  const nz: Int32Array[] | undefined = m.nz ? [] : undefined;
+  const random = seededRandom(1234);
+  const pool = Array.from({ length: m.n }, (_, i) => i);
   for (let r = 0; r < size; r++) {
-    const i = Math.floor((r * m.n) / size);
-    data.set(m.data.subarray(i * m.d, (i + 1) * m.d), r * m.d);
-    nz?.push(m.nz![i]);
+    const j = r + Math.floor(random() * (m.n - r));
+    [pool[r], pool[j]] = [pool[j], pool[r]];
   }
-  return { n: size, d: m.d, data, nz };
+  const picked = pool.slice(0, size).sort((a, b) => a - b);
+  const data = new Float32Array(size * m.d);
+  picked.forEach((i, r) => data.set(m.data.subarray(i * m.d, (i + 1) * m.d), r * m.d));
+  return { n: size, d: m.d, data, nz: m.nz ? picked.map((i) => m.nz![i]) : undefined };
 }

@@ -1,9 +1,9 @@
-import { BehaviorFn } from '../behavior';
-import { requireStudents, studentTexts } from '../students';
+import { BehaviorContext, BehaviorFn } from '../behavior';
+import { studentsToWorkOn } from '../students';
 import { mapBounded } from '../llm/chat-client';
 import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
-import { analyzeTexts } from '../text/analyze';
-import { Theme } from '../types';
+import { AnalyzedText, analyzeTexts } from '../text/analyze';
+import { Theme, ThemeCreatorConfig } from '../types';
 import { dotVec } from '../vectors/matrix';
 import { chooseK, Clustering, kmeans } from './kmeans';
 import { classKeywords, keywordTitle } from './keywords';
@@ -14,44 +14,20 @@ const SNIPPETS = 3;
 export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
   const c = ctx.config;
   ctx.progress(40, 'Filtering student data...');
-  const students = studentTexts(ctx.students, c.selected_submission_prompts).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
-  requireStudents(students, ctx.students.length, 1, 'find themes', c.selected_submission_prompts);
+  const students = studentsToWorkOn(ctx.students, c.selected_submission_prompts, 1, 'find themes');
   ctx.checkpoint();
 
   ctx.progress(50, 'Building vectors for clustering...');
   const texts = students.map((s) => s.text);
   const analyses = analyzeTexts(texts, ctx.checkpoint);
-  const vectors = await ctx.embed(texts, analyses, ctx.signal, ctx.checkpoint);
-  const m = vectors.matrix;
-  ctx.checkpoint();
-
-  ctx.progress(60, 'Performing theme clustering...');
-  let clustering: Clustering;
-  if (c.num_themes !== null) {
-    clustering = kmeans(m, Math.min(c.num_themes, students.length), ctx.checkpoint);
-  } else {
-    const maxK = Math.min(
-      MAX_AUTO_THEMES,
-      Math.floor(students.length / 2),
-      Math.ceil(Math.sqrt(students.length)),
-    );
-    clustering = maxK >= 2 ? chooseK(m, maxK, ctx.checkpoint) : kmeans(m, 1, ctx.checkpoint);
-  }
-  ctx.checkpoint();
+  const { clusters, vectors } = await vectorsAndClusters(ctx, texts, analyses);
 
   ctx.progress(70, 'Generating theme labels...');
-  const members: number[][] = Array.from({ length: clustering.k }, () => []);
-  clustering.assignments.forEach((j, i) => members[j].push(i));
-  const used = members.map((list, j) => ({ list, j })).filter((x) => x.list.length > 0);
-  const keywords = classKeywords(used.map(({ list }) => list.map((i) => analyses[i].terms)));
-  const themes: Theme[] = used.map(({ list, j }, t) => {
-    const nearest = list
-      .map((i) => ({ i, s: dotVec(m, i, clustering.centroids, j * m.d) }))
-      .sort((a, b) => b.s - a.s || a.i - b.i);
+  const used = clusters.filter((members) => members.length > 0);
+  const keywords = classKeywords(used.map((list) => list.map((i) => analyses[i].terms)));
+  const themes: Theme[] = used.map((list, t) => {
     const snippets: string[] = [];
-    for (const { i } of nearest) {
+    for (const i of list) {
       const s = analyses[i].firstSentence;
       if (!snippets.includes(s)) snippets.push(s);
       if (snippets.length >= SNIPPETS) break;
@@ -112,3 +88,39 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
     },
   };
 };
+
+/**
+ * The steps that need the vectors, apart, so the vector matrix can be collected before labels
+ * are written. Returns each cluster's members, nearest to its centre first.
+ */
+async function vectorsAndClusters(
+  ctx: BehaviorContext<ThemeCreatorConfig>,
+  texts: string[],
+  analyses: AnalyzedText[],
+): Promise<{ clusters: number[][]; vectors: { provider: string; fallback: string | null } }> {
+  const {
+    matrix: m,
+    provider,
+    fallback,
+  } = await ctx.embed(texts, analyses, ctx.signal, ctx.checkpoint);
+  ctx.checkpoint();
+  ctx.progress(60, 'Performing theme clustering...');
+  const n = texts.length;
+  const requested = ctx.config.num_themes;
+  let clustering: Clustering;
+  if (requested !== null) {
+    clustering = kmeans(m, Math.min(requested, n), ctx.checkpoint);
+  } else {
+    const maxK = Math.min(MAX_AUTO_THEMES, Math.floor(n / 2), Math.ceil(Math.sqrt(n)));
+    clustering = maxK >= 2 ? chooseK(m, maxK, ctx.checkpoint) : kmeans(m, 1, ctx.checkpoint);
+  }
+  ctx.checkpoint();
+  const fit = new Float64Array(n);
+  const clusters: number[][] = Array.from({ length: clustering.k }, () => []);
+  clustering.assignments.forEach((j, i) => {
+    clusters[j].push(i);
+    fit[i] = dotVec(m, i, clustering.centroids, j * m.d);
+  });
+  for (const members of clusters) members.sort((a, b) => fit[b] - fit[a] || a - b);
+  return { clusters, vectors: { provider, fallback } };
+}

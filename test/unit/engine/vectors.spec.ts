@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { providerEmbedder } from '../../../src/behaviors/engine/vectors/embedder';
+import { EmbeddingProvider } from '../../../src/behaviors/engine/vectors/providers';
+import { RedisVectorCache } from '../../../src/behaviors/engine/vectors/vector-cache';
+import { BehaviorRunner } from '../../../src/behaviors/runner/behavior-runner';
+import { analyzeTexts } from '../../../src/behaviors/engine/text/analyze';
+import { CLASS } from '../../fixtures/class-answers';
+import { testRedisUrl } from '../../support/app';
+import { groupConfig } from '../../support/engine';
+
+/** A provider that counts what it is asked to embed. */
+class CountingProvider implements EmbeddingProvider {
+  readonly dimension = 4;
+  readonly batchSize = 5;
+  embedded: string[] = [];
+  constructor(readonly id: string) {}
+  embed(texts: readonly string[]): Promise<Float32Array[]> {
+    this.embedded.push(...texts);
+    return Promise.resolve(texts.map((t) => Float32Array.from([t.length, t.charCodeAt(0), 1, 2])));
+  }
+}
+
+const noop = () => undefined;
+
+describe('vector cache in Redis', () => {
+  let redis: Redis;
+  let prefix: string;
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+    prefix = `t-${randomUUID().slice(0, 8)}:emb`;
+  });
+  afterAll(async () => redis.quit());
+
+  const texts = CLASS.map((s) => s.text);
+  const analyses = analyzeTexts(texts, noop);
+
+  it('embeds each distinct text once, then serves it from the cache, per provider', async () => {
+    const provider = new CountingProvider('counting-a');
+    const embed = providerEmbedder(provider, new RedisVectorCache(redis, prefix));
+    const doubled = [...texts, ...texts.slice(0, 5)];
+    const first = await embed(
+      doubled,
+      analyzeTexts(doubled, noop),
+      new AbortController().signal,
+      noop,
+    );
+    expect(provider.embedded).toHaveLength(texts.length); // duplicates embedded once
+    expect(first.matrix.n).toBe(doubled.length);
+    const second = await embed(texts, analyses, new AbortController().signal, noop);
+    expect(provider.embedded).toHaveLength(texts.length); // nothing new
+    expect(Array.from(second.matrix.data)).toEqual(
+      Array.from(first.matrix.data.subarray(0, texts.length * 4)),
+    );
+    const other = new CountingProvider('counting-b');
+    await providerEmbedder(other, new RedisVectorCache(redis, prefix))(
+      texts,
+      analyses,
+      new AbortController().signal,
+      noop,
+    );
+    expect(other.embedded).toHaveLength(texts.length); // another provider's vectors are not reused
+  });
+
+  it('still embeds when the cache is unreachable', async () => {
+    const dead = new Redis({
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
+    dead.on('error', noop);
+    const provider = new CountingProvider('counting-c');
+    const r = await providerEmbedder(provider, new RedisVectorCache(dead, prefix))(
+      texts,
+      analyses,
+      new AbortController().signal,
+      noop,
+    );
+    expect(r.fallback).toBeNull();
+    expect(provider.embedded).toHaveLength(texts.length);
+    dead.disconnect();
+  });
+});
+
+describe('the default model (USE lite, shipped in its npm package)', () => {
+  it('runs in a runner thread, with no network, and caches its vectors in Redis', async () => {
+    const keyPrefix = `t-${randomUUID().slice(0, 8)}`;
+    const runner = new BehaviorRunner({
+      threads: 1,
+      softLimitMs: 120_000,
+      hardLimitMs: 180_000,
+      cancelGraceMs: 1000,
+      settings: {
+        enableTestBehaviors: false,
+        embeddingProvider: 'model',
+        redisUrl: testRedisUrl(),
+        keyPrefix,
+      },
+    });
+    try {
+      const students = CLASS.slice(0, 12);
+      const r = await runner.run(
+        'group_assignment',
+        groupConfig({ grouping_method: 'homogeneous', group_size: 3 }),
+        students,
+      );
+      expect(r.metadata.embedding_provider).toBe('use-lite-512');
+      expect(r.metadata.embedding_fallback).toBeNull();
+      expect(Object.values(r.groups).flat().sort()).toEqual(students.map((s) => s.name).sort());
+      const redis = new Redis(testRedisUrl());
+      const keys = await redis.keys(`${keyPrefix}:emb:use-lite-512:*`);
+      await redis.quit();
+      expect(keys).toHaveLength(12);
+    } finally {
+      await runner.close();
+    }
+  }, 120_000);
+
+  it('puts answers on the same topic closer than answers on different topics', async () => {
+    const { UseLiteProvider } = await import('../../../src/behaviors/engine/vectors/providers');
+    const provider = new UseLiteProvider();
+    const [solar, battery, dog] = await provider.embed(
+      [
+        'Solar panels on every roof would cut our bills.',
+        'Home batteries store power from the sun.',
+        'My dog loves long walks in the park.',
+      ],
+      new AbortController().signal,
+    );
+    const cos = (a: Float32Array, b: Float32Array) => {
+      let ab = 0,
+        aa = 0,
+        bb = 0;
+      for (let i = 0; i < a.length; i++) {
+        ab += a[i] * b[i];
+        aa += a[i] * a[i];
+        bb += b[i] * b[i];
+      }
+      return ab / Math.sqrt(aa * bb);
+    };
+    expect(solar).toHaveLength(512);
+    expect(cos(solar, battery)).toBeGreaterThan(cos(solar, dog) + 0.1);
+  }, 60_000);
+});
