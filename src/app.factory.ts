@@ -19,7 +19,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   });
   app.useBodyParser('json', { limit: config.maxBodySize });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks here: main.ts handles signals itself (it may own a Redis to stop).
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

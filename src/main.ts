@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { AppConfig, DEFAULT_REDIS_URL, loadAppConfigOrExit } from './config/app-config';
-import { redisAnswers, redisServerInstalled, startPrivateRedis } from './redis/private-redis';
+import {
+  PrivateRedis,
+  redisAnswers,
+  redisServerInstalled,
+  startPrivateRedis,
+} from './redis/private-redis';
 
 /**
  * With no REDIS_URL and nothing on 127.0.0.1:6379, start a private redis-server so that one
@@ -12,28 +17,38 @@ async function resolveRedis(
   config: AppConfig,
   redisUrlWasSet: boolean,
   logger: Logger,
-): Promise<string> {
-  if (redisUrlWasSet || config.redisUrl !== DEFAULT_REDIS_URL) return config.redisUrl;
-  if (await redisAnswers('127.0.0.1', 6379)) return config.redisUrl;
+): Promise<{ url: string; started: PrivateRedis | null }> {
+  const given = { url: config.redisUrl, started: null };
+  if (redisUrlWasSet || config.redisUrl !== DEFAULT_REDIS_URL) return given;
+  if (await redisAnswers('127.0.0.1', 6379)) return given;
   if (!redisServerInstalled()) {
     console.error(
       'No Redis at 127.0.0.1:6379 and no redis-server on PATH: install Redis (e.g. `apt-get install redis-server`) or set REDIS_URL.',
     );
     process.exit(1);
   }
-  const redis = await startPrivateRedis('127.0.0.1', 6379, '.data/redis');
-  logger.log(`Started a private redis-server at ${redis.url} (append-only data in .data/redis)`);
-  return redis.url;
+  const started = await startPrivateRedis('127.0.0.1', 6379, '.data/redis');
+  logger.log(`Started a private redis-server at ${started.url} (append-only data in .data/redis)`);
+  return { url: started.url, started };
 }
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
-  let config = loadAppConfigOrExit(process.env);
-  config = {
-    ...config,
-    redisUrl: await resolveRedis(config, process.env.REDIS_URL !== undefined, logger),
-  };
+  const loaded = loadAppConfigOrExit(process.env);
+  const redis = await resolveRedis(loaded, process.env.REDIS_URL !== undefined, logger);
+  const config = { ...loaded, redisUrl: redis.url };
   const app = await createApp(config);
+  // Shut down in order: the app (workers, queue, Redis clients) first, then the Redis this
+  // process started, which would otherwise outlive it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: shutting down`);
+      void app
+        .close()
+        .finally(() => redis.started?.stop())
+        .finally(() => process.exit(0));
+    });
+  }
   await app.listen(config.port, config.host);
   const workers = config.embeddedWorkers
     ? `with ${config.workerConcurrency} embedded worker(s)`

@@ -14,7 +14,7 @@ const LARGE_CLASS = 2000;
  * Projection of each listed row on the principal direction of those rows (power iteration on
  * the centred rows, never forming the covariance matrix): O(rows x d) per iteration.
  */
-function principalProjection(m: Matrix, idx: Int32Array): Float64Array {
+function principalProjection(m: Matrix, idx: Int32Array, checkpoint: () => void): Float64Array {
   const { d } = m;
   const mean = new Float64Array(d);
   for (const i of idx) addRow(m, i, mean, 0, 1);
@@ -48,6 +48,7 @@ function principalProjection(m: Matrix, idx: Int32Array): Float64Array {
     w.fill(0);
     let sumP = 0;
     for (let r = 0; r < idx.length; r++) {
+      if (r % 16384 === 16383) checkpoint();
       const p = dotVec(m, idx[r], v) - meanDotV;
       proj[r] = p;
       sumP += p;
@@ -87,7 +88,7 @@ export function bisect(m: Matrix, sizes: readonly number[], checkpoint: () => vo
     const cut = left.reduce((a, b) => a + b, 0);
     let ordered = idx;
     if (cut > 0 && cut < idx.length) {
-      const proj = principalProjection(m, idx);
+      const proj = principalProjection(m, idx, checkpoint);
       const order = Array.from(idx.keys()).sort((a, b) => proj[a] - proj[b] || idx[a] - idx[b]);
       ordered = Int32Array.from(order, (r) => idx[r]);
     }

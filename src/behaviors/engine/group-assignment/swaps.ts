@@ -11,9 +11,14 @@ export class GroupSums {
   constructor(
     private readonly m: Matrix,
     readonly groups: number[][],
+    checkpoint: () => void,
   ) {
     this.sums = new Float64Array(groups.length * m.d);
-    groups.forEach((members, g) => members.forEach((i) => this.add(g, i, 1)));
+    checkpoint();
+    groups.forEach((members, g) => {
+      if (g % 4096 === 0) checkpoint();
+      members.forEach((i) => this.add(g, i, 1));
+    });
   }
 
   private add(g: number, i: number, sign: number): void {
@@ -82,7 +87,7 @@ export function improveBySwaps(
   maxPasses: number,
   checkpoint: () => void,
 ): void {
-  const sums = new GroupSums(m, groups);
+  const sums = new GroupSums(m, groups, checkpoint);
   for (let pass = 0; pass < maxPasses; pass++) {
     let changed = 0;
     let seen = 0;

@@ -74,7 +74,7 @@ export function providerEmbedder(provider: EmbeddingProvider, cache: VectorCache
         data.set(v, i * d);
       });
       return {
-        matrix: normalizeRows({ n: texts.length, d, data }),
+        matrix: normalizeRows({ n: texts.length, d, data }, checkpoint),
         provider: provider.id,
         fallback: null,
       };

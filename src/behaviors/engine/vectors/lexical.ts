@@ -42,5 +42,5 @@ export function lexicalVectors(
       data[i * d + (h % d)] += h & 0x80000000 ? -weight : weight;
     }
   }
-  return indexSparseRows(normalizeRows({ n, d, data }));
+  return indexSparseRows(normalizeRows({ n, d, data }, checkpoint), checkpoint);
 }

@@ -13,13 +13,15 @@ export interface Matrix {
 /** Rows with fewer non-zeros than this share of d get a column index. */
 const SPARSE_SHARE = 0.25;
 
-export function indexSparseRows(m: Matrix): Matrix {
+export function indexSparseRows(m: Matrix, checkpoint: () => void = () => undefined): Matrix {
   const { n, d, data } = m;
   let total = 0;
   for (let k = 0; k < n * d; k++) if (data[k] !== 0) total++;
+  checkpoint();
   if (total >= SPARSE_SHARE * n * d) return m;
   const nz: Int32Array[] = new Array<Int32Array>(n);
   for (let i = 0; i < n; i++) {
+    if (i % 8192 === 0) checkpoint();
     const cols: number[] = [];
     for (let k = 0; k < d; k++) if (data[i * d + k] !== 0) cols.push(k);
     nz[i] = Int32Array.from(cols);
@@ -75,9 +77,10 @@ export function addRow(m: Matrix, i: number, v: Float64Array, offset: number, sc
 }
 
 /** Scales every row to unit length (zero rows stay zero), so dot products are cosines. */
-export function normalizeRows(m: Matrix): Matrix {
+export function normalizeRows(m: Matrix, checkpoint: () => void = () => undefined): Matrix {
   const { n, d, data } = m;
   for (let i = 0; i < n; i++) {
+    if (i % 8192 === 0) checkpoint();
     let s = 0;
     for (let k = i * d; k < (i + 1) * d; k++) s += data[k] * data[k];
     if (s > 0) {
