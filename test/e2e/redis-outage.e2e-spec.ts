@@ -1,30 +1,16 @@
 import { createDeployment, startTestApp, TestApp, testConfig } from '../support/app';
 import { startTestRedis, TestRedis } from '../support/redis-server';
-import { spawn } from 'node:child_process';
-import { redisAnswers } from '../../src/redis/private-redis';
-
-/** Restarts redis-server on the same port (a Redis this test started itself). */
-async function restartOn(port: number): Promise<() => void> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  while (!(await redisAnswers('127.0.0.1', port))) await new Promise((r) => setTimeout(r, 50));
-  return () => child.kill('SIGTERM');
-}
-
 describe('When Redis goes away', () => {
   let redis: TestRedis;
   let t: TestApp;
-  let stopSecond: (() => void) | null = null;
+  let second: TestRedis | null = null;
   beforeAll(async () => {
     redis = await startTestRedis();
     t = await startTestApp({}, testConfig({ REDIS_URL: redis.url, EMBEDDED_WORKERS: 'false' }));
   });
   afterAll(async () => {
     await t.close();
-    stopSecond?.();
+    await second?.stop();
     await redis.stop();
   });
 
@@ -39,7 +25,7 @@ describe('When Redis goes away', () => {
       .send({ behavior_number: '1' })
       .expect(503);
 
-    stopSecond = await restartOn(redis.port);
+    second = await startTestRedis(redis.port); // the same port, as a restarted Redis
     const deadline = Date.now() + 15_000;
     let status = 0;
     while (Date.now() < deadline) {

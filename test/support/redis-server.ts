@@ -25,9 +25,12 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server on a free port: the tests never touch a Redis they did not start. */
-export async function startTestRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/**
+ * Starts a throwaway redis-server on a free port (or on `onPort`, to bring one back): the tests
+ * never touch a Redis they did not start.
+ */
+export async function startTestRedis(onPort?: number): Promise<TestRedis> {
+  const port = onPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'behavior-runner-redis-'));
   const child = spawn(
     'redis-server',

@@ -227,6 +227,9 @@ export class BehaviorRunner {
     const { softLimitMs, hardLimitMs, cancelGraceMs } = this.options;
     const stopFlag = new SharedArrayBuffer(4);
     const timers: NodeJS.Timeout[] = [];
+    // Limit timers never keep a process alive by themselves: a run abandoned at shutdown (left
+    // for another worker to retry) would otherwise hold the process for up to the hard limit.
+    const arm = (fn: () => void, ms: number) => timers.push(setTimeout(fn, ms).unref());
     return new Promise<unknown>((resolveRun, rejectRun) => {
       let settled = false;
       const run: ActiveRun = {
@@ -261,18 +264,16 @@ export class BehaviorRunner {
       const onAbort = () => {
         run.cancelReason = String(hooks.signal?.reason ?? 'Cancelled');
         requestStop(STOP_CANCEL);
-        timers.push(
-          setTimeout(
-            () =>
-              kill(
-                new BehaviorFailure(
-                  'cancelled',
-                  `${run.cancelReason} (the behavior did not stop within ` +
-                    `${seconds(cancelGraceMs)} s and was killed)`,
-                ),
+        arm(
+          () =>
+            kill(
+              new BehaviorFailure(
+                'cancelled',
+                `${run.cancelReason} (the behavior did not stop within ` +
+                  `${seconds(cancelGraceMs)} s and was killed)`,
               ),
-            cancelGraceMs,
-          ),
+            ),
+          cancelGraceMs,
         );
       };
 
@@ -285,18 +286,16 @@ export class BehaviorRunner {
           run.settle({ failure: new BehaviorFailure('cancelled', run.cancelReason) });
           return;
         }
-        timers.push(setTimeout(() => requestStop(STOP_SOFT_TIMEOUT), softLimitMs));
-        timers.push(
-          setTimeout(
-            () =>
-              kill(
-                new BehaviorFailure(
-                  'hard_timeout',
-                  `Hard time limit exceeded (${seconds(hardLimitMs)} s)`,
-                ),
+        arm(() => requestStop(STOP_SOFT_TIMEOUT), softLimitMs);
+        arm(
+          () =>
+            kill(
+              new BehaviorFailure(
+                'hard_timeout',
+                `Hard time limit exceeded (${seconds(hardLimitMs)} s)`,
               ),
-            hardLimitMs,
-          ),
+            ),
+          hardLimitMs,
         );
         const message: RunMessage = {
           kind: 'run',
