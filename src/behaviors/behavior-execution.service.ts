@@ -1,5 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Redis from 'ioredis';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
+import { isRedisUnavailable, REDIS } from '../redis/redis.module';
 import { TaskOutcomes } from '../tasks/task-outcomes.service';
 import { TaskStore } from '../tasks/task.store';
 import { StoredVariable, TaskRecord, TaskStage } from '../tasks/task.types';
@@ -14,6 +17,9 @@ export type RunResult = Record<string, unknown> & {
   execution_time: string;
   task_id: string;
 };
+
+const END_WRITE_RETRY_MS = 60_000;
+const END_WRITE_RETRY_INTERVAL_MS = 250;
 
 export type ExecutionOutcome =
   | { kind: 'succeeded'; result: RunResult }
@@ -34,6 +40,7 @@ export class BehaviorExecutionService {
     private readonly store: TaskStore,
     private readonly outcomes: TaskOutcomes,
     private readonly deployments: DeploymentsRepository,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async execute(
@@ -76,42 +83,15 @@ export class BehaviorExecutionService {
       return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
     }
 
+    let output: AnyBehaviorResult;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
       // still land before the final state, and the run does not wait on them.
       this.reportProgress(taskId, 30, 'execution', 'Executing behavior...');
-      const output = await runner.run(behavior.type, behavior.config, students, {
+      output = await runner.run(behavior.type, behavior.config, students, {
         signal,
-        onProgress: (u) => {
-          this.store
-            .progress(taskId, u.progress, u.stage as TaskStage, u.status)
-            .catch(() => undefined);
-        },
+        onProgress: (u) => this.reportProgress(taskId, u.progress, u.stage as TaskStage, u.status),
       });
-      this.reportProgress(taskId, 90, 'saving', 'Saving results...');
-      const micros = Number(process.hrtime.bigint() - t0) / 1000;
-      const result: RunResult = {
-        success: true,
-        ...output,
-        execution_time: formatTimedelta(micros),
-        executed_at: startedAt.toISOString(),
-        task_id: taskId,
-      };
-      const written = await this.outcomes.succeed(record, {
-        result: JSON.stringify(result),
-        variable: outputVariable(behavior.type, record.behavior_number, output, taskId),
-        groupsCreated: 'groups' in output ? Object.keys(output.groups).length : null,
-        themesCreated: 'themes' in output ? output.themes.length : null,
-      });
-      if (written === 'cancel') {
-        // A cancel arrived after the behavior's last checkpoint: honour it, drop the result.
-        const latest = await this.store.get(taskId);
-        return this.fail(
-          record,
-          new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'),
-        );
-      }
-      return written === 'ok' ? { kind: 'succeeded', result } : { kind: 'skipped' };
     } catch (err) {
       const failure =
         err instanceof BehaviorFailure
@@ -120,6 +100,50 @@ export class BehaviorExecutionService {
       if (failure.kind === 'crashed')
         this.logger.error(`Task ${taskId} crashed: ${failure.message}`);
       return this.fail(record, failure);
+    }
+
+    this.reportProgress(taskId, 90, 'saving', 'Saving results...');
+    const micros = Number(process.hrtime.bigint() - t0) / 1000;
+    const result: RunResult = {
+      success: true,
+      ...output,
+      execution_time: formatTimedelta(micros),
+      executed_at: startedAt.toISOString(),
+      task_id: taskId,
+    };
+    const written = await this.persistEnd(taskId, () =>
+      this.outcomes.succeed(record, {
+        result: JSON.stringify(result),
+        variable: outputVariable(behavior.type, record.behavior_number, output, taskId),
+        groupsCreated: 'groups' in output ? Object.keys(output.groups).length : null,
+        themesCreated: 'themes' in output ? output.themes.length : null,
+      }),
+    );
+    if (written === 'cancel') {
+      // A cancel arrived after the behavior's last checkpoint: honour it, drop the result.
+      const latest = await this.store.get(taskId).catch(() => null);
+      return this.fail(
+        record,
+        new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'),
+      );
+    }
+    return written === 'ok' ? { kind: 'succeeded', result } : { kind: 'skipped' };
+  }
+
+  /**
+   * Writes a task's end, retrying while Redis is unreachable: a run that took minutes must not
+   * be left PROGRESS for ever because Redis blinked as it finished. Bounded, then it gives up.
+   */
+  private async persistEnd<T>(taskId: string, write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + END_WRITE_RETRY_MS;
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!isRedisUnavailable(err, this.redis) || Date.now() > deadline) throw err;
+        this.logger.warn(`Task ${taskId}: Redis unreachable while recording its end; retrying`);
+        await sleep(END_WRITE_RETRY_INTERVAL_MS);
+      }
     }
   }
 
@@ -132,7 +156,7 @@ export class BehaviorExecutionService {
   }
 
   private async fail(record: TaskRecord, failure: BehaviorFailure): Promise<ExecutionOutcome> {
-    const written = await this.outcomes.fail(record, failure);
+    const written = await this.persistEnd(record.id, () => this.outcomes.fail(record, failure));
     return written === 'ok' ? { kind: 'failed', failure } : { kind: 'skipped' };
   }
 }

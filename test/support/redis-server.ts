@@ -25,13 +25,22 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+export interface TestRedisOptions {
+  /** Bring a server back on this port (a restart) instead of taking a free one. */
+  port?: number;
+  /** Keep data in this folder with append-only persistence, so a restart keeps it. */
+  persistDir?: string;
+}
+
 /**
- * Starts a throwaway redis-server on a free port (or on `onPort`, to bring one back): the tests
- * never touch a Redis they did not start.
+ * Starts a throwaway redis-server on a free port: the tests never touch a Redis they did not
+ * start.
  */
-export async function startTestRedis(onPort?: number): Promise<TestRedis> {
-  const port = onPort ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'behavior-runner-redis-'));
+export async function startTestRedis(
+  options: TestRedisOptions = {},
+): Promise<TestRedis & { dir: string }> {
+  const port = options.port ?? (await freePort());
+  const dir = options.persistDir ?? mkdtempSync(join(tmpdir(), 'behavior-runner-redis-'));
   const child = spawn(
     'redis-server',
     [
@@ -42,7 +51,9 @@ export async function startTestRedis(onPort?: number): Promise<TestRedis> {
       '--save',
       '',
       '--appendonly',
-      'no',
+      options.persistDir ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
       '--dir',
       dir,
     ],
@@ -63,6 +74,7 @@ export async function startTestRedis(onPort?: number): Promise<TestRedis> {
   }
   return {
     port,
+    dir,
     url: `redis://127.0.0.1:${port}`,
     process: child,
     stop: () =>
