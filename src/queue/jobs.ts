@@ -10,5 +10,3 @@ export enum JobName {
 export interface JobPayloads {
   [JobName.RunBehavior]: { task_id: string; deployment_id: string; behavior_number: string };
 }
-
-export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };

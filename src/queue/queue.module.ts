@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { RedisKeys } from '../redis/redis-keys';
 import { redisOptionsFromUrl } from '../redis/redis-options';
 import { BehaviorQueue } from './behavior-queue.service';
 import { CancelBus } from './cancel-bus.service';
@@ -16,7 +17,7 @@ import { QueueName } from './jobs';
         const app = appConfigOf(config);
         return {
           connection: redisOptionsFromUrl(app.redisUrl),
-          prefix: `${app.keyPrefix}:bull`,
+          prefix: new RedisKeys(app.keyPrefix).bullPrefix(),
         };
       },
     }),

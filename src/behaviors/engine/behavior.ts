@@ -33,8 +33,3 @@ export type BehaviorFn<T extends BehaviorType> = (
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new BehaviorAbortedError(String(signal.reason ?? 'aborted'));
 }
-
-/** Gives the event loop a turn so stop messages and timers can be handled mid-computation. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

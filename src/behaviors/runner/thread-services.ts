@@ -3,6 +3,7 @@ import { ChatClient, OpenAiChatClient } from '../engine/llm/chat-client';
 import { Embedder, lexicalEmbedder, providerEmbedder } from '../engine/vectors/embedder';
 import { OpenAiEmbeddingProvider, UseLiteProvider } from '../engine/vectors/providers';
 import { RedisVectorCache } from '../engine/vectors/vector-cache';
+import { RedisKeys } from '../../redis/redis-keys';
 import { redisOptionsFromUrl } from '../../redis/redis-options';
 import { ThreadSettings } from './protocol';
 
@@ -16,7 +17,8 @@ const EMBEDDING_TIMEOUT_MS = 60_000;
 /** What a runner thread gives its behaviors, built once per thread from its settings. */
 export function threadServices(settings: ThreadSettings): ThreadServices {
   let cache: RedisVectorCache | null = null;
-  if (settings.redisUrl && settings.embeddingProvider !== 'lexical') {
+  if (settings.redisUrl && settings.keyPrefix && settings.embeddingProvider !== 'lexical') {
+    const keys = new RedisKeys(settings.keyPrefix);
     const redis = new Redis({
       ...redisOptionsFromUrl(settings.redisUrl),
       connectionName: 'vector-cache',
@@ -26,7 +28,7 @@ export function threadServices(settings: ThreadSettings): ThreadServices {
     });
     // The cache is optional: errors only mean vectors are computed again.
     redis.on('error', () => undefined);
-    cache = new RedisVectorCache(redis, `${settings.keyPrefix ?? 'br'}:emb`);
+    cache = new RedisVectorCache(redis, (provider) => keys.embeddingCache(provider));
   }
   let embed: Embedder = lexicalEmbedder;
   if (settings.embeddingProvider === 'model') {

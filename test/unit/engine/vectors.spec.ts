@@ -37,7 +37,10 @@ describe('vector cache in Redis', () => {
 
   it('embeds each distinct text once, then serves it from the cache, per provider', async () => {
     const provider = new CountingProvider('counting-a');
-    const embed = providerEmbedder(provider, new RedisVectorCache(redis, prefix));
+    const embed = providerEmbedder(
+      provider,
+      new RedisVectorCache(redis, (id) => `${prefix}:${id}`),
+    );
     const doubled = [...texts, ...texts.slice(0, 5)];
     const first = await embed(
       doubled,
@@ -53,7 +56,7 @@ describe('vector cache in Redis', () => {
       Array.from(first.matrix.data.subarray(0, texts.length * 4)),
     );
     const other = new CountingProvider('counting-b');
-    await providerEmbedder(other, new RedisVectorCache(redis, prefix))(
+    await providerEmbedder(other, new RedisVectorCache(redis, (id) => `${prefix}:${id}`))(
       texts,
       analyses,
       new AbortController().signal,
@@ -71,12 +74,10 @@ describe('vector cache in Redis', () => {
     });
     dead.on('error', noop);
     const provider = new CountingProvider('counting-c');
-    const r = await providerEmbedder(provider, new RedisVectorCache(dead, prefix))(
-      texts,
-      analyses,
-      new AbortController().signal,
-      noop,
-    );
+    const r = await providerEmbedder(
+      provider,
+      new RedisVectorCache(dead, (id) => `${prefix}:${id}`),
+    )(texts, analyses, new AbortController().signal, noop);
     expect(r.fallback).toBeNull();
     expect(provider.embedded).toHaveLength(texts.length);
     dead.disconnect();

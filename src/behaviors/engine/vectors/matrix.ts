@@ -29,16 +29,6 @@ export function indexSparseRows(m: Matrix, checkpoint: () => void = () => undefi
   return { n, d, data, nz };
 }
 
-export function row(m: Matrix, i: number): Float32Array {
-  return m.data.subarray(i * m.d, (i + 1) * m.d);
-}
-
-export function fromRows(rows: readonly Float32Array[], d: number): Matrix {
-  const data = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => data.set(r, i * d));
-  return { n: rows.length, d, data };
-}
-
 export function dotRows(m: Matrix, i: number, j: number): number {
   const { d, data, nz } = m;
   let s = 0;

@@ -24,11 +24,12 @@ const TTL_SECONDS = 30 * 86_400;
 export class RedisVectorCache implements VectorCache {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    /** Where a provider's vectors live, e.g. `br:emb:use-lite-512`. */
+    private readonly providerKey: (providerId: string) => string,
   ) {}
 
   private key(providerId: string, text: string): string {
-    return `${this.prefix}:${providerId}:${textHash(text)}`;
+    return `${this.providerKey(providerId)}:${textHash(text)}`;
   }
 
   async get(providerId: string, texts: readonly string[]): Promise<(Float32Array | null)[]> {
