@@ -1,6 +1,18 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { InvalidInputError } from './errors';
 
+/**
+ * class-validator words its messages as "<property> must ..." and, for unknown fields, "property
+ * <property> should not exist". Swap that leading name for the full dotted path. Property names
+ * come from the request, so this is a plain prefix comparison: never build a pattern from them.
+ */
+function withFieldPath(text: string, property: string, field: string): string {
+  for (const prefix of [`property ${property} `, `${property} `]) {
+    if (text.startsWith(prefix)) return `${field} ${text.slice(prefix.length)}`;
+  }
+  return text;
+}
+
 /** Flattens class-validator errors into `path.to.field: what is wrong` lines. */
 export function describeValidationErrors(
   errors: ValidationError[],
@@ -10,13 +22,7 @@ export function describeValidationErrors(
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
     for (const text of Object.values(e.constraints ?? {})) {
-      // class-validator says "property x should not exist" for unknown fields; name the path.
-      out.push({
-        field,
-        text: text
-          .replace(/^property \S+ /, `${field} `)
-          .replace(new RegExp(`^${e.property} `), `${field} `),
-      });
+      out.push({ field, text: withFieldPath(text, e.property, field) });
     }
     if (e.children && e.children.length > 0)
       out.push(...describeValidationErrors(e.children, field));

@@ -131,6 +131,18 @@ describe('Deployments, submissions and validation (HTTP)', () => {
       expect(extra.body.message).toContain('owner');
     });
 
+    it('answers field names full of regular-expression syntax with a plain 400', async () => {
+      // Such a name once reached `new RegExp`: this body froze the event loop for seconds.
+      for (const name of ['(.*)*\u0000a(.*)*(.*)*(.*)*b', '(', '[']) {
+        const res = await t.http
+          .post('/api/page-deployments')
+          .send({ title: 'x', behaviors: {}, [name]: 1 })
+          .expect(400);
+        expect(res.body).toMatchObject({ ...shape, fields: [name] });
+        expect(res.body.message).toBe(`${name} should not exist`);
+      }
+    });
+
     it('rejects wrong types and missing fields', async () => {
       const res = await t.http
         .post('/api/page-deployments')
