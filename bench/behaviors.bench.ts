@@ -3,16 +3,16 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { BehaviorContext } from '../src/behaviors/engine/behavior';
-import { groupAssignment } from '../src/behaviors/engine/group-assignment/group-assignment';
-import { assignGroups } from '../src/behaviors/engine/group-assignment/grouping';
-import { groupCount } from '../src/behaviors/engine/group-count';
-import { themeCreator } from '../src/behaviors/engine/theme-creator/theme-creator';
-import { analyzeTexts } from '../src/behaviors/engine/text/analyze';
-import { GroupingMethod } from '../src/behaviors/engine/types';
-import { lexicalEmbedder } from '../src/behaviors/engine/vectors/embedder';
-import { lexicalVectors } from '../src/behaviors/engine/vectors/lexical';
-import { UseLiteProvider } from '../src/behaviors/engine/vectors/providers';
+import { BehaviorContext } from '../src/engine/behavior';
+import { groupAssignment } from '../src/engine/grouping/group-assignment';
+import { assignGroups } from '../src/engine/grouping/grouping';
+import { groupCount } from '../src/engine/group-count';
+import { themeCreator } from '../src/engine/themes/theme-creator';
+import { analyzeTexts } from '../src/engine/text/analyze';
+import { GroupingMethod } from '../src/engine/types';
+import { lexicalEmbedder } from '../src/engine/vectors/embedder';
+import { lexicalVectors } from '../src/engine/vectors/lexical';
+import { UseLiteProvider } from '../src/engine/vectors/providers';
 import { syntheticClass } from './synthetic-class';
 
 const SIZES = (process.env.BENCH_SIZES ?? '30,1000,10000,100000').split(',').map(Number);

@@ -1,5 +1,5 @@
-import { seededRandom } from '../src/behaviors/engine/random';
-import { Submission } from '../src/behaviors/engine/types';
+import { seededRandom } from '../src/engine/random';
+import { Submission } from '../src/engine/types';
 
 /** Topic vocabularies for generated answers: each student writes mostly about one topic. */
 const TOPICS: Record<string, string[]> = {

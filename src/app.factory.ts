@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, WorkerModule } from './app.module';
+import { addLegacyPaths, legacyPathAliases } from './behaviors/legacy-paths';
+import { loadBehaviorModules } from './engine/catalog';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -13,10 +15,12 @@ function logLevels(config: AppConfig): LogLevel[] {
 
 /** Builds the HTTP application (used by main.ts, the tests and the benchmarks). */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
+  loadBehaviorModules(config.behaviorModules);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: logLevels(config),
   });
+  app.use(legacyPathAliases);
   app.useBodyParser('json', { limit: config.maxBodySize });
   app.useGlobalPipes(createValidationPipe());
   // No enableShutdownHooks here: main.ts handles signals itself (it may own a Redis to stop).
@@ -32,12 +36,14 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .setVersion('1.0.0')
       .build(),
   );
+  addLegacyPaths(document);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }
 
 /** Workers only: no HTTP server. */
 export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
+  loadBehaviorModules(config.behaviorModules);
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: logLevels(config),
   });

@@ -51,7 +51,7 @@ async function bootstrap(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   const workers = config.embeddedWorkers
-    ? `with ${config.workerConcurrency} embedded worker(s)`
+    ? `with embedded workers on ${config.workerQueues.join(', ')}`
     : 'without workers';
   logger.log(
     `Listening on http://${config.host}:${config.port} ${workers}; Swagger UI at /api/docs`,

@@ -8,7 +8,7 @@ async function bootstrap(): Promise<void> {
   const config = loadAppConfigOrExit(process.env);
   await createWorkerContext(config);
   new Logger('Worker').log(
-    `Worker started (concurrency ${config.workerConcurrency}) on ${new URL(config.redisUrl).host}`,
+    `Worker started on queues ${config.workerQueues.map((q) => `${q} (${config.queueConcurrency[q]} at once)`).join(', ')}`,
   );
 }
 

@@ -6,12 +6,6 @@ import { BehaviorsService, TriggerResponse } from './behaviors.service';
 import { BehaviorListDto, TriggerBehaviorDto } from './dto/trigger-behavior.dto';
 import { TriggerDocs } from './trigger-docs.decorator';
 
-/** 202 for a queued run, 200 for a finished synchronous one. */
-export function sendTrigger(res: Response, outcome: TriggerResponse): TriggerResponse['body'] {
-  res.status(outcome.mode === 'async' ? 202 : 200);
-  return outcome.body;
-}
-
 @ApiTags('behaviors')
 @Controller('api/page-deployments/:deploymentId/behaviors')
 export class BehaviorsController {
@@ -25,14 +19,17 @@ export class BehaviorsController {
     return this.behaviors.list(deploymentId);
   }
 
+  /** 202 for a queued run, 200 for a finished synchronous one. */
   @Post('trigger')
   @HttpCode(202)
-  @TriggerDocs(false)
+  @TriggerDocs()
   async trigger(
     @Param('deploymentId') deploymentId: string,
     @Body() dto: TriggerBehaviorDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TriggerResponse['body']> {
-    return sendTrigger(res, await this.behaviors.trigger(deploymentId, dto));
+    const outcome = await this.behaviors.trigger(deploymentId, dto);
+    res.status(outcome.mode === 'async' ? 202 : 200);
+    return outcome.body;
   }
 }

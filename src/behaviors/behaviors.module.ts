@@ -1,42 +1,14 @@
-import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { Module } from '@nestjs/common';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { QueueModule } from '../queue/queue.module';
-import { TasksModule } from '../tasks/tasks.module';
-import { BehaviorExecutionService } from './behavior-execution.service';
-import { createRunner, SYNC_RUNNER } from './behavior-runner.provider';
+import { TaskStateModule } from '../tasks/task-state.module';
 import { BehaviorsController } from './behaviors.controller';
 import { BehaviorsService } from './behaviors.service';
-import { LegacyBehaviorsController } from './legacy-behaviors.controller';
-import { BehaviorRunner } from './runner/behavior-runner';
 
+/** The behavior routes: list and trigger. Runs go through the global ExecutionModule. */
 @Module({
-  imports: [DeploymentsModule, TasksModule, QueueModule],
-  controllers: [BehaviorsController, LegacyBehaviorsController],
-  providers: [
-    BehaviorExecutionService,
-    BehaviorsService,
-    {
-      provide: SYNC_RUNNER,
-      inject: [ConfigService],
-      useFactory: (config: TypedConfigService) => {
-        const app = appConfigOf(config);
-        return createRunner(app, app.syncConcurrency);
-      },
-    },
-  ],
-  exports: [BehaviorExecutionService],
+  imports: [DeploymentsModule, TaskStateModule, QueueModule],
+  controllers: [BehaviorsController],
+  providers: [BehaviorsService],
 })
-export class BehaviorsModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(SYNC_RUNNER) private readonly syncRunner: BehaviorRunner) {}
-
-  /** Loads the runner threads before the first request needs them. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.syncRunner.warm();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.syncRunner.close();
-  }
-}
+export class BehaviorsModule {}

@@ -1,47 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, RunFailedError } from '../common/errors';
 import { Deployment } from '../deployments/deployment.types';
 import { DeploymentsService } from '../deployments/deployments.service';
+import { behaviorDefinition } from '../engine/catalog';
+import { BehaviorFailure } from '../engine/errors';
+import { ExecutionService, RunResult } from '../execution/execution.service';
 import { BehaviorQueue } from '../queue/behavior-queue.service';
-import { CancelBus } from '../queue/cancel-bus.service';
-import { TaskOutcomes } from '../tasks/task-outcomes.service';
-import { TaskStore } from '../tasks/task.store';
+import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { ExecutionMode } from '../tasks/task.types';
-import { BehaviorExecutionService, RunResult } from './behavior-execution.service';
-import { SYNC_RUNNER } from './behavior-runner.provider';
 import {
   AsyncTriggerResponseDto,
   BehaviorListDto,
   TriggerBehaviorDto,
 } from './dto/trigger-behavior.dto';
-import { behaviorInfo } from './engine/catalog';
-import { BehaviorFailure, BehaviorFailureKind } from './engine/errors';
-import { BehaviorRunner } from './runner/behavior-runner';
 
 export type TriggerResponse =
   | { mode: 'async'; body: AsyncTriggerResponseDto }
   | { mode: 'sync'; body: RunResult & { behavior_number: string } };
 
-/** HTTP status of a synchronous run that failed, by why it failed. */
-const FAILURE_STATUS: Record<BehaviorFailureKind, number> = {
-  input: 422,
-  soft_timeout: 504,
-  hard_timeout: 504,
-  cancelled: 409,
-  crashed: 500,
-};
-
+/** Lists a deployment's behaviors and triggers them, queued or synchronously. */
 @Injectable()
 export class BehaviorsService {
   constructor(
     private readonly deployments: DeploymentsService,
-    private readonly store: TaskStore,
-    private readonly outcomes: TaskOutcomes,
+    private readonly tasks: TaskLifecycle,
     private readonly queue: BehaviorQueue,
-    private readonly bus: CancelBus,
-    private readonly execution: BehaviorExecutionService,
-    @Inject(SYNC_RUNNER) private readonly syncRunner: BehaviorRunner,
+    private readonly execution: ExecutionService,
   ) {}
 
   async list(deploymentId: string): Promise<BehaviorListDto> {
@@ -51,7 +36,7 @@ export class BehaviorsService {
       behaviors: Object.entries(d.behaviors)
         .sort(([a], [b]) => Number(a) - Number(b))
         .map(([number, b]) => {
-          const heavy = behaviorInfo(b.type).heavy;
+          const heavy = behaviorDefinition(b.type).heavy;
           return {
             behavior_number: number,
             type: b.type,
@@ -75,10 +60,10 @@ export class BehaviorsService {
     }
     // The design note: heavy behaviors default to async, the others to sync.
     const mode: ExecutionMode =
-      (dto.async_execution ?? behaviorInfo(behavior.type).heavy) ? 'async' : 'sync';
+      (dto.async_execution ?? behaviorDefinition(behavior.type).heavy) ? 'async' : 'sync';
     const taskId = await this.createTask(deployment, dto.behavior_number, mode);
     if (mode === 'async')
-      return { mode, body: await this.enqueue(taskId, deploymentId, dto.behavior_number) };
+      return { mode, body: await this.enqueue(taskId, deployment, dto.behavior_number) };
     return { mode, body: await this.runNow(taskId, deploymentId, dto.behavior_number) };
   }
 
@@ -88,7 +73,7 @@ export class BehaviorsService {
     mode: ExecutionMode,
   ): Promise<string> {
     const id = randomUUID();
-    const created = await this.store.create({
+    const created = await this.tasks.create({
       id,
       deployment_id: d.id,
       behavior_number: behaviorNumber,
@@ -107,23 +92,32 @@ export class BehaviorsService {
 
   private async enqueue(
     taskId: string,
-    deploymentId: string,
+    d: Deployment,
     behaviorNumber: string,
   ): Promise<AsyncTriggerResponseDto> {
+    const behaviorType = d.behaviors[behaviorNumber].type;
     try {
       await this.queue.enqueue({
         task_id: taskId,
-        deployment_id: deploymentId,
+        deployment_id: d.id,
         behavior_number: behaviorNumber,
+        behavior_type: behaviorType,
       });
     } catch (err) {
-      // Never leave a PENDING task that no worker will ever see.
-      const record = await this.store.get(taskId);
-      if (record !== null) {
-        await this.outcomes
-          .fail(record, new BehaviorFailure('crashed', 'The task could not be queued'))
-          .catch(() => undefined);
-      }
+      // Never leave a PENDING task that no worker will ever see: fail it, freeing the lock.
+      await this.tasks
+        .fail(
+          {
+            id: taskId,
+            deployment_id: d.id,
+            behavior_number: behaviorNumber,
+            behavior_type: behaviorType,
+            started_at: null,
+            input_student_count: null,
+          },
+          new BehaviorFailure('crashed', 'The task could not be queued'),
+        )
+        .catch(() => undefined);
       throw err;
     }
     return {
@@ -140,34 +134,19 @@ export class BehaviorsService {
     deploymentId: string,
     behaviorNumber: string,
   ): Promise<RunResult & { behavior_number: string }> {
-    const controller = new AbortController();
-    const unregister = this.bus.register(taskId, (reason) => controller.abort(reason));
-    try {
-      const outcome = await this.execution.execute(
-        { taskId, deploymentId },
-        this.syncRunner,
-        controller.signal,
-      );
-      switch (outcome.kind) {
-        case 'succeeded':
-          return { behavior_number: behaviorNumber, ...outcome.result };
-        case 'failed':
-          throw new RunFailedError(FAILURE_STATUS[outcome.failure.kind], outcome.failure.message, {
-            task_id: taskId,
-            behavior_number: behaviorNumber,
-          });
-        case 'skipped':
-          throw new RunFailedError(
-            409,
-            'The run was stopped before it started (cancelled or deployment deleted)',
-            {
-              task_id: taskId,
-              behavior_number: behaviorNumber,
-            },
-          );
-      }
-    } finally {
-      unregister();
+    const outcome = await this.execution.runSync(taskId, deploymentId);
+    const extras = { task_id: taskId, behavior_number: behaviorNumber };
+    switch (outcome.kind) {
+      case 'succeeded':
+        return { behavior_number: behaviorNumber, ...outcome.result };
+      case 'failed':
+        throw new RunFailedError(outcome.failure.kind, outcome.failure.message, extras);
+      case 'skipped':
+        throw new RunFailedError(
+          'not_started',
+          'The run was stopped before it started (cancelled or deployment deleted)',
+          extras,
+        );
     }
   }
 }

@@ -17,21 +17,20 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import {
   SyncGroupAssignmentResponseDto,
   SyncThemeCreationResponseDto,
-} from './dto/behavior-result.dto';
+} from '../tasks/dto/run-result.dto';
 import { AsyncTriggerResponseDto } from './dto/trigger-behavior.dto';
 
-/** OpenAPI description of the trigger route, shared by the current and the deprecated path. */
-export function TriggerDocs(deprecated: boolean) {
+/** OpenAPI description of the trigger route. */
+export function TriggerDocs() {
   return applyDecorators(
     ApiExtraModels(SyncGroupAssignmentResponseDto, SyncThemeCreationResponseDto),
     ApiOperation({
-      summary: deprecated ? 'Trigger behavior execution (old path)' : 'Trigger behavior execution',
+      summary: 'Trigger behavior execution',
       description:
         'Heavy behaviors (group_assignment, theme_creator) run asynchronously by default and answer 202 ' +
         'with a task id; others run synchronously and answer 200 with the result. async_execution ' +
         'overrides either way.',
-      operationId: deprecated ? 'triggerBehaviorLegacy' : 'triggerBehavior',
-      deprecated,
+      operationId: 'triggerBehavior',
     }),
     ApiAcceptedResponse({ type: AsyncTriggerResponseDto, description: 'Queued; poll the task' }),
     ApiOkResponse({

@@ -1,11 +1,12 @@
+import { BehaviorFailureKind } from '../engine/errors';
+
 /**
- * Domain errors. Services throw these; one exception filter turns them into HTTP answers, so
- * every error body has the same shape and no service knows about status codes.
+ * Domain errors. Services throw these; one exception filter turns them into HTTP answers (it
+ * alone knows status codes), so every error body has the same shape.
  */
 export type ErrorExtras = Record<string, string | number | boolean | string[] | null>;
 
 export abstract class DomainError extends Error {
-  abstract readonly statusCode: number;
   constructor(
     message: string,
     readonly extras: ErrorExtras = {},
@@ -15,33 +16,30 @@ export abstract class DomainError extends Error {
   }
 }
 
-export class NotFoundError extends DomainError {
-  readonly statusCode = 404;
-}
+/** Unknown id, or one the caller may not see. */
+export class NotFoundError extends DomainError {}
 
-export class ConflictError extends DomainError {
-  readonly statusCode = 409;
-}
+/** The request clashes with the current state (a run in progress, a finished task). */
+export class ConflictError extends DomainError {}
 
 export class InvalidInputError extends DomainError {
-  readonly statusCode = 400;
   constructor(message: string, fields: string[]) {
     super(message, { fields });
   }
 }
 
-export class PayloadTooLargeError extends DomainError {
-  readonly statusCode = 413;
-}
+/** More data than this service accepts in one request or one deployment. */
+export class TooLargeError extends DomainError {}
 
-export class ServiceUnavailableError extends DomainError {
-  readonly statusCode = 503;
-}
+export class ServiceUnavailableError extends DomainError {}
 
-/** A synchronous run that did not succeed: the status depends on why (see behaviors). */
+/** Why a synchronous run did not produce a result. */
+export type RunFailureReason = BehaviorFailureKind | 'not_started';
+
+/** A synchronous run that did not succeed; `reason` decides the answer. */
 export class RunFailedError extends DomainError {
   constructor(
-    readonly statusCode: number,
+    readonly reason: RunFailureReason,
     message: string,
     extras: ErrorExtras,
   ) {

@@ -10,7 +10,38 @@ import {
 import { Response } from 'express';
 import Redis from 'ioredis';
 import { REDIS, isRedisUnavailable } from '../redis/redis.module';
-import { DomainError, ErrorExtras } from './errors';
+import {
+  ConflictError,
+  DomainError,
+  ErrorExtras,
+  InvalidInputError,
+  NotFoundError,
+  RunFailedError,
+  RunFailureReason,
+  ServiceUnavailableError,
+  TooLargeError,
+} from './errors';
+
+/** HTTP status of a synchronous run that failed, by why it failed. */
+const RUN_FAILURE_STATUS: Record<RunFailureReason, number> = {
+  input: 422,
+  soft_timeout: 504,
+  hard_timeout: 504,
+  cancelled: 409,
+  not_started: 409,
+  crashed: 500,
+};
+
+/** The one place that chooses a status code for a domain error. */
+export function domainErrorStatus(error: DomainError): number {
+  if (error instanceof RunFailedError) return RUN_FAILURE_STATUS[error.reason];
+  if (error instanceof InvalidInputError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof TooLargeError) return 413;
+  if (error instanceof ServiceUnavailableError) return 503;
+  return 500;
+}
 
 interface BodyParserError {
   type: string;
@@ -44,7 +75,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private describe(exception: unknown): [number, string, ErrorExtras] {
     if (exception instanceof DomainError)
-      return [exception.statusCode, exception.message, exception.extras];
+      return [domainErrorStatus(exception), exception.message, exception.extras];
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message = httpExceptionMessage(body, exception.message);

@@ -33,7 +33,11 @@ class Environment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_SUBMISSIONS_PER_REQUEST?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_SUBMISSIONS_PER_DEPLOYMENT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_TEXT_LENGTH?: number;
-  @IsOptional() @Transform(toBool) @IsBoolean() ENABLE_TEST_BEHAVIORS?: boolean;
+  @IsOptional() @IsString() BEHAVIOR_MODULES?: string;
+  @IsOptional() @IsString() WORKER_QUEUES?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) GROUP_ASSIGNMENT_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) THEME_CREATION_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) LIGHT_BEHAVIORS_CONCURRENCY?: number;
   @IsOptional() @IsIn(['model', 'openai', 'lexical']) EMBEDDING_PROVIDER?: string;
   @IsOptional() @IsUrl({ require_tld: false }) EMBEDDING_BASE_URL?: string;
   @IsOptional() @IsString() EMBEDDING_MODEL?: string;
@@ -45,6 +49,13 @@ class Environment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(32) LLM_PARALLELISM?: number;
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug']) LOG_LEVEL?: string;
 }
+
+export const WORKER_QUEUE_NAMES = [
+  'group-assignment',
+  'theme-creation',
+  'light-behaviors',
+] as const;
+export type WorkerQueueName = (typeof WORKER_QUEUE_NAMES)[number];
 
 export type EmbeddingProviderName = 'model' | 'openai' | 'lexical';
 
@@ -71,7 +82,11 @@ export interface AppConfig {
   maxSubmissionsPerRequest: number;
   maxSubmissionsPerDeployment: number;
   maxTextLength: number;
-  enableTestBehaviors: boolean;
+  /** Modules that register extra behavior types (paths, comma-separated in BEHAVIOR_MODULES). */
+  behaviorModules: string[];
+  /** The queues a worker process (or the embedded worker) serves, and jobs at once on each. */
+  workerQueues: WorkerQueueName[];
+  queueConcurrency: Record<WorkerQueueName, number>;
   embeddingProvider: EmbeddingProviderName;
   embeddingEndpoint: OpenAiEndpoint | null;
   llm: (OpenAiEndpoint & { timeoutMs: number; parallelism: number }) | null;
@@ -113,6 +128,19 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration: EMBEDDING_PROVIDER=openai needs EMBEDDING_BASE_URL and EMBEDDING_MODEL',
     );
   }
+  const workerQueues = (env.WORKER_QUEUES ?? WORKER_QUEUE_NAMES.join(','))
+    .split(',')
+    .map((q) => q.trim())
+    .filter((q) => q !== '');
+  const unknownQueue = workerQueues.find(
+    (q) => !(WORKER_QUEUE_NAMES as readonly string[]).includes(q),
+  );
+  if (unknownQueue !== undefined || workerQueues.length === 0) {
+    throw new ConfigError(
+      `Invalid configuration: WORKER_QUEUES=${env.WORKER_QUEUES ?? ''} must list some of ${WORKER_QUEUE_NAMES.join(', ')}`,
+    );
+  }
+  const perQueue = env.WORKER_CONCURRENCY ?? 1;
   return {
     host: env.HOST ?? '0.0.0.0',
     port: env.PORT ?? 3000,
@@ -129,7 +157,16 @@ export function loadAppConfig(raw: NodeJS.ProcessEnv): AppConfig {
     maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,
     maxSubmissionsPerDeployment: env.MAX_SUBMISSIONS_PER_DEPLOYMENT ?? 100_000,
     maxTextLength: env.MAX_TEXT_LENGTH ?? 20_000,
-    enableTestBehaviors: env.ENABLE_TEST_BEHAVIORS ?? false,
+    behaviorModules: (env.BEHAVIOR_MODULES ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+    workerQueues: [...new Set(workerQueues)] as WorkerQueueName[],
+    queueConcurrency: {
+      'group-assignment': env.GROUP_ASSIGNMENT_CONCURRENCY ?? perQueue,
+      'theme-creation': env.THEME_CREATION_CONCURRENCY ?? perQueue,
+      'light-behaviors': env.LIGHT_BEHAVIORS_CONCURRENCY ?? perQueue,
+    },
     embeddingProvider: provider,
     embeddingEndpoint,
     llm: llm && {

@@ -4,7 +4,10 @@ import { DeploymentDto } from './dto/deployment.dto';
 export function toDeploymentDto(d: Deployment): DeploymentDto {
   const behaviors: DeploymentDto['behaviors'] = {};
   for (const [number, b] of Object.entries(d.behaviors))
-    behaviors[number] = { type: b.type, config: { ...b.config } };
+    behaviors[number] = {
+      type: b.type,
+      config: { ...(b.config as object) },
+    };
   return {
     id: d.id,
     title: d.title,

@@ -1,10 +1,15 @@
-import { BehaviorDefinition } from '../behaviors/behavior-config.validation';
-import { Submission } from '../behaviors/engine/types';
+import { Submission } from '../engine/types';
+
+/** One behavior of a deployment: a type from the catalog and its config, defaults filled in. */
+export interface DeploymentBehavior {
+  type: string;
+  config: unknown;
+}
 
 export interface Deployment {
   id: string;
   title: string;
-  behaviors: Record<string, BehaviorDefinition>;
+  behaviors: Record<string, DeploymentBehavior>;
   created_at: string;
   updated_at: string;
 }

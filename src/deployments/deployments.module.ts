@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TasksModule } from '../tasks/tasks.module';
+import { TaskStateModule } from '../tasks/task-state.module';
 import { DeploymentsController } from './deployments.controller';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentsStoreModule } from './deployments-store.module';
 import { DeploymentsService } from './deployments.service';
 import { OutputsController } from './outputs.controller';
 import { OutputsRepository } from './outputs.repository';
@@ -9,16 +9,11 @@ import { OutputsService } from './outputs.service';
 import { SubmissionsController } from './submissions.controller';
 import { SubmissionsService } from './submissions.service';
 
+/** The deployment routes: deployments, their students, and the outputs runs left. */
 @Module({
-  imports: [TasksModule],
+  imports: [DeploymentsStoreModule, TaskStateModule],
   controllers: [DeploymentsController, SubmissionsController, OutputsController],
-  providers: [
-    DeploymentsRepository,
-    DeploymentsService,
-    SubmissionsService,
-    OutputsRepository,
-    OutputsService,
-  ],
-  exports: [DeploymentsRepository, DeploymentsService],
+  providers: [DeploymentsService, SubmissionsService, OutputsRepository, OutputsService],
+  exports: [DeploymentsService],
 })
 export class DeploymentsModule {}

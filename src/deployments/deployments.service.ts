@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { parseBehaviorDefinitions } from '../behaviors/behavior-config.validation';
+import { Injectable } from '@nestjs/common';
+import { parseBehaviorDefinitions } from './behavior-config.validation';
 import { NotFoundError } from '../common/errors';
-import { appConfigOf, TypedConfigService } from '../config/config.module';
-import { TaskStore } from '../tasks/task.store';
-import { TasksService } from '../tasks/tasks.service';
+import { TaskCancellation } from '../tasks/task-cancellation.service';
+import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { toDeploymentDto } from './deployment.mapper';
 import { Deployment } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
@@ -13,23 +11,18 @@ import { CreateDeploymentDto, DeploymentPageDto, UpdateDeploymentDto } from './d
 
 @Injectable()
 export class DeploymentsService {
-  private readonly allowTestTypes: boolean;
-
   constructor(
     private readonly repo: DeploymentsRepository,
-    private readonly tasks: TasksService,
-    private readonly taskStore: TaskStore,
-    @Inject(ConfigService) config: TypedConfigService,
-  ) {
-    this.allowTestTypes = appConfigOf(config).enableTestBehaviors;
-  }
+    private readonly cancellation: TaskCancellation,
+    private readonly tasks: TaskLifecycle,
+  ) {}
 
   async create(dto: CreateDeploymentDto): Promise<Deployment> {
     const now = new Date().toISOString();
     const deployment: Deployment = {
       id: randomUUID(),
       title: dto.title,
-      behaviors: parseBehaviorDefinitions(dto.behaviors, this.allowTestTypes),
+      behaviors: parseBehaviorDefinitions(dto.behaviors),
       created_at: now,
       updated_at: now,
     };
@@ -55,9 +48,7 @@ export class DeploymentsService {
       ...current,
       title: dto.title ?? current.title,
       behaviors:
-        dto.behaviors === undefined
-          ? current.behaviors
-          : parseBehaviorDefinitions(dto.behaviors, this.allowTestTypes),
+        dto.behaviors === undefined ? current.behaviors : parseBehaviorDefinitions(dto.behaviors),
       updated_at: new Date().toISOString(),
     };
     await this.repo.save(updated);
@@ -67,8 +58,8 @@ export class DeploymentsService {
   /** Cancels the deployment's queued and running tasks, then removes everything it owns. */
   async remove(id: string): Promise<void> {
     const deployment = await this.get(id);
-    await this.tasks.cancelAllFor(id);
+    await this.cancellation.cancelAllFor(id);
     await this.repo.delete(deployment);
-    await this.taskStore.deleteAllFor(id);
+    await this.tasks.deleteAllFor(id);
   }
 }

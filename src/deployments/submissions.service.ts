@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
+import { InvalidInputError, NotFoundError, TooLargeError } from '../common/errors';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { StoredSubmission } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
@@ -33,7 +33,7 @@ export class SubmissionsService {
     await this.deployments.get(deploymentId);
     const { perRequest, perDeployment } = this.limits;
     if (dto.submissions.length > perRequest) {
-      throw new PayloadTooLargeError(
+      throw new TooLargeError(
         `submissions holds ${dto.submissions.length} entries; send at most ${perRequest} per request`,
       );
     }
@@ -53,7 +53,7 @@ export class SubmissionsService {
     });
     const { fresh, total } = await this.repo.countNew(deploymentId, [...byName.keys()]);
     if (total + fresh > perDeployment) {
-      throw new PayloadTooLargeError(
+      throw new TooLargeError(
         `A deployment holds at most ${perDeployment} students; this request would make it ${total + fresh}`,
       );
     }

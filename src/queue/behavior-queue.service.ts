@@ -1,17 +1,29 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { JobName, JobPayloads, QueueName } from './jobs';
+import { JobName, QueueName, queueFor, RunBehaviorPayload } from './jobs';
 
 export type RemoveOutcome = 'removed' | 'active' | 'gone';
 
-/** The producer side of the behavior queue. Job ids are task ids, so a task maps to one job. */
+/** The producer side of the behavior queues. Job ids are task ids, so a task maps to one job. */
 @Injectable()
 export class BehaviorQueue {
-  constructor(@InjectQueue(QueueName.Behaviors) private readonly queue: Queue) {}
+  private readonly queues: Record<QueueName, Queue>;
 
-  async enqueue(payload: JobPayloads[JobName.RunBehavior]): Promise<void> {
-    await this.queue.add(JobName.RunBehavior, payload, {
+  constructor(
+    @InjectQueue(QueueName.GroupAssignment) groupAssignment: Queue,
+    @InjectQueue(QueueName.ThemeCreation) themeCreation: Queue,
+    @InjectQueue(QueueName.LightBehaviors) light: Queue,
+  ) {
+    this.queues = {
+      [QueueName.GroupAssignment]: groupAssignment,
+      [QueueName.ThemeCreation]: themeCreation,
+      [QueueName.LightBehaviors]: light,
+    };
+  }
+
+  async enqueue(payload: RunBehaviorPayload): Promise<void> {
+    await this.queues[queueFor(payload.behavior_type)].add(JobName.RunBehavior, payload, {
       jobId: payload.task_id,
       attempts: 1,
       // Our task records hold results and history; BullMQ's copies are only for debugging.
@@ -20,13 +32,14 @@ export class BehaviorQueue {
     });
   }
 
-  /** Takes a job off the queue if no worker holds it yet. */
-  async removeIfWaiting(taskId: string): Promise<RemoveOutcome> {
-    const job = await this.queue.getJob(taskId);
+  /** Takes a job off its queue if no worker holds it yet. */
+  async removeIfWaiting(taskId: string, behaviorType: string): Promise<RemoveOutcome> {
+    const queue = this.queues[queueFor(behaviorType)];
+    const job = await queue.getJob(taskId);
     if (!job) return 'gone';
     const state = await job.getState();
     if (state === 'active') return 'active';
     if (state === 'completed' || state === 'failed' || state === 'unknown') return 'gone';
-    return (await this.queue.remove(taskId)) === 1 ? 'removed' : 'active';
+    return (await queue.remove(taskId)) === 1 ? 'removed' : 'active';
   }
 }

@@ -6,7 +6,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import { redisOptionsFromUrl } from '../redis/redis-options';
 import { BehaviorQueue } from './behavior-queue.service';
 import { CancelBus } from './cancel-bus.service';
-import { QueueName } from './jobs';
+import { ALL_QUEUES } from './jobs';
 
 /** Queue plumbing. Features import it; it imports no feature. */
 @Module({
@@ -21,7 +21,7 @@ import { QueueName } from './jobs';
         };
       },
     }),
-    BullModule.registerQueue({ name: QueueName.Behaviors }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
   providers: [BehaviorQueue, CancelBus],
   exports: [BehaviorQueue, CancelBus, BullModule],

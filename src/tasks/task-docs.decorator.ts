@@ -8,13 +8,12 @@ import {
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 
-/** OpenAPI description of the status route, shared by the current and the deprecated path. */
-export function TaskStatusDocs(deprecated: boolean) {
+/** OpenAPI description of the status route. */
+export function TaskStatusDocs() {
   return applyDecorators(
     ApiOperation({
-      summary: deprecated ? 'Check task status (old path)' : 'Check task status',
-      operationId: deprecated ? 'getTaskStatusLegacy' : 'getTaskStatus',
-      deprecated,
+      summary: 'Check task status',
+      operationId: 'getTaskStatus',
     }),
     ApiOkResponse({ type: TaskStatusDto }),
     ApiNotFoundResponse({
@@ -24,16 +23,15 @@ export function TaskStatusDocs(deprecated: boolean) {
   );
 }
 
-/** OpenAPI description of the cancel route, shared by the current and the deprecated path. */
-export function CancelTaskDocs(deprecated: boolean) {
+/** OpenAPI description of the cancel route. */
+export function CancelTaskDocs() {
   return applyDecorators(
     ApiOperation({
-      summary: deprecated ? 'Cancel task (old path)' : 'Cancel task',
+      summary: 'Cancel task',
       description:
         'A queued task is removed at once; a running one is asked to stop and killed after the grace ' +
         'period. Answers when the task is over. Cancelling a cancelled task again answers 200.',
-      operationId: deprecated ? 'cancelTaskLegacy' : 'cancelTask',
-      deprecated,
+      operationId: 'cancelTask',
     }),
     ApiOkResponse({ type: CancelTaskResponseDto }),
     ApiConflictResponse({

@@ -1,5 +1,4 @@
-import { BehaviorFailureKind } from '../behaviors/engine/errors';
-import { BehaviorType } from '../behaviors/engine/types';
+import { BehaviorFailureKind } from '../engine/errors';
 
 /** Our own lifecycle; the API's PENDING/PROGRESS/SUCCESS/FAILURE is derived from it in one place. */
 export type TaskLifecycle = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -23,7 +22,7 @@ export interface TaskRecord {
   id: string;
   deployment_id: string;
   behavior_number: string;
-  behavior_type: BehaviorType;
+  behavior_type: string;
   mode: ExecutionMode;
   lifecycle: TaskLifecycle;
   stage: TaskStage;
@@ -45,7 +44,7 @@ export interface HistoryEntry {
   execution_id: string;
   task_id: string;
   behavior_number: string;
-  behavior_type: BehaviorType;
+  behavior_type: string;
   started_at: string | null;
   finished_at: string;
   success: boolean;

@@ -10,7 +10,7 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Get(':taskId')
-  @TaskStatusDocs(false)
+  @TaskStatusDocs()
   status(
     @Param('deploymentId') deploymentId: string,
     @Param('taskId') taskId: string,
@@ -20,7 +20,7 @@ export class TasksController {
 
   @Post(':taskId/cancel')
   @HttpCode(200)
-  @CancelTaskDocs(false)
+  @CancelTaskDocs()
   cancel(
     @Param('deploymentId') deploymentId: string,
     @Param('taskId') taskId: string,

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { QueueModule } from '../queue/queue.module';
-import { TaskOutcomes } from './task-outcomes.service';
-import { TaskStore } from './task.store';
+import { TaskStateModule } from './task-state.module';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
+/** The task routes: status and cancel. */
 @Module({
-  imports: [QueueModule],
+  imports: [TaskStateModule],
   controllers: [TasksController],
-  providers: [TaskStore, TaskOutcomes, TasksService],
-  exports: [TaskStore, TaskOutcomes, TasksService],
+  providers: [TasksService],
 })
 export class TasksModule {}

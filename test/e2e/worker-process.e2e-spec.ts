@@ -4,14 +4,16 @@ import {
   createDeployment,
   pollUntilDone,
   startTestApp,
+  TEST_BEHAVIOR_MODULE,
   TestApp,
   testConfig,
   waitForState,
 } from '../support/app';
 
-/** Starts `node dist/src/worker.js` against the same Redis and key prefix as the API. */
+/** Starts `src/worker.ts` (the current source) against the same Redis and key prefix as the API. */
 function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(__dirname, '../../dist/src/worker.js')], {
+  const entry = join(__dirname, '../../src/worker.ts');
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
     env: { ...process.env, ...env, LOG_LEVEL: 'log' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,7 +41,7 @@ describe('A worker in its own process, the API without workers', () => {
     worker = await startWorkerProcess({
       REDIS_URL: config.redisUrl,
       KEY_PREFIX: config.keyPrefix,
-      ENABLE_TEST_BEHAVIORS: 'true',
+      BEHAVIOR_MODULES: TEST_BEHAVIOR_MODULE,
       EMBEDDING_PROVIDER: 'lexical',
       CANCEL_GRACE_MS: '500',
     });

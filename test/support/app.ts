@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
@@ -13,12 +14,15 @@ export function testRedisUrl(): string {
   return url;
 }
 
-/** Config for a test app: its own key prefix, test behaviors on, quiet logs. */
+/** Registers the test-only `test_sleep` behavior (BEHAVIOR_MODULES), in the API and its threads. */
+export const TEST_BEHAVIOR_MODULE = join(__dirname, 'test-sleep.behavior.ts');
+
+/** Config for a test app: its own key prefix, the test behavior registered, quiet logs. */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   return loadAppConfig({
     REDIS_URL: testRedisUrl(),
     KEY_PREFIX: `t-${randomUUID().slice(0, 8)}`,
-    ENABLE_TEST_BEHAVIORS: 'true',
+    BEHAVIOR_MODULES: TEST_BEHAVIOR_MODULE,
     EMBEDDING_PROVIDER: 'lexical',
     LOG_LEVEL: 'error',
     ...env,

@@ -1,14 +1,10 @@
-import { BehaviorContext } from '../../src/behaviors/engine/behavior';
-import { BehaviorAbortedError } from '../../src/behaviors/engine/errors';
-import { groupAssignment } from '../../src/behaviors/engine/group-assignment/group-assignment';
-import { ChatClient } from '../../src/behaviors/engine/llm/chat-client';
-import { themeCreator } from '../../src/behaviors/engine/theme-creator/theme-creator';
-import {
-  GroupAssignmentConfig,
-  Submission,
-  ThemeCreatorConfig,
-} from '../../src/behaviors/engine/types';
-import { Embedder, lexicalEmbedder } from '../../src/behaviors/engine/vectors/embedder';
+import { BehaviorContext } from '../../src/engine/behavior';
+import { BehaviorAbortedError } from '../../src/engine/errors';
+import { groupAssignment } from '../../src/engine/grouping/group-assignment';
+import { ChatClient } from '../../src/engine/llm/chat-client';
+import { themeCreator } from '../../src/engine/themes/theme-creator';
+import { GroupAssignmentConfig, Submission, ThemeCreatorConfig } from '../../src/engine/types';
+import { Embedder, lexicalEmbedder } from '../../src/engine/vectors/embedder';
 
 export interface FakeContextOptions {
   embed?: Embedder;

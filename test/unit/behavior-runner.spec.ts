@@ -1,15 +1,16 @@
-import { BehaviorFailure } from '../../src/behaviors/engine/errors';
-import { TestSleepConfig } from '../../src/behaviors/engine/types';
-import { BehaviorRunner, RunnerOptions } from '../../src/behaviors/runner/behavior-runner';
+import { BehaviorFailure } from '../../src/engine/errors';
+import { TEST_BEHAVIOR_MODULE } from '../support/app';
+import { SleepResult, TestSleepConfig } from '../support/test-sleep.behavior';
+import { BehaviorRunner, RunnerOptions } from '../../src/execution/runner/behavior-runner';
 
-// Real worker threads (from the build), real time limits scaled down to fractions of a second.
+// Real worker threads (running the current source), real time limits scaled down to fractions of a second.
 function runner(overrides: Partial<RunnerOptions> = {}): BehaviorRunner {
   return new BehaviorRunner({
     threads: 1,
     softLimitMs: 10_000,
     hardLimitMs: 20_000,
     cancelGraceMs: 300,
-    settings: { enableTestBehaviors: true },
+    settings: { behaviorModules: [TEST_BEHAVIOR_MODULE] },
     ...overrides,
   });
 }
@@ -70,7 +71,7 @@ describe('BehaviorRunner', () => {
   it('reports input problems as input failures, with the message', async () => {
     r = runner();
     const f = await failureOf(
-      r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'Need at least 2 students' }), []),
+      r.runAny('test_sleep', sleep({ duration_ms: 0, fail_with: 'Need at least 2 students' }), []),
     );
     expect(f.kind).toBe('input');
     expect(f.message).toBe('Need at least 2 students');
@@ -79,7 +80,7 @@ describe('BehaviorRunner', () => {
   it('aborts at the soft limit and fails with a soft-timeout', async () => {
     r = runner({ softLimitMs: 300, hardLimitMs: 5000 });
     const started = Date.now();
-    const f = await failureOf(r.run('test_sleep', sleep({ honour_signal: true }), []));
+    const f = await failureOf(r.runAny('test_sleep', sleep({ honour_signal: true }), []));
     expect(f.kind).toBe('soft_timeout');
     expect(f.message).toBe('Soft time limit exceeded (0.3 s)');
     expect(Date.now() - started).toBeLessThan(2000);
@@ -88,11 +89,11 @@ describe('BehaviorRunner', () => {
 
   it('kills a behavior that ignores the soft limit at the hard limit, then runs the next one', async () => {
     r = runner({ softLimitMs: 200, hardLimitMs: 600 });
-    const f = await failureOf(r.run('test_sleep', sleep({ honour_signal: false }), []));
+    const f = await failureOf(r.runAny('test_sleep', sleep({ honour_signal: false }), []));
     expect(f.kind).toBe('hard_timeout');
     expect(f.message).toBe('Hard time limit exceeded (0.6 s)');
     expect(r.threadCount).toBe(0);
-    const next = await r.run('test_sleep', sleep({ duration_ms: 20 }), []);
+    const next = (await r.runAny('test_sleep', sleep({ duration_ms: 20 }), [])) as SleepResult;
     expect(next.metadata.slept_ms).toBeGreaterThanOrEqual(20);
   });
 
@@ -100,7 +101,7 @@ describe('BehaviorRunner', () => {
     r = runner();
     const controller = new AbortController();
     const { hooks, started } = watched(controller.signal);
-    const run = r.run('test_sleep', sleep({ honour_signal: true }), [], hooks);
+    const run = r.runAny('test_sleep', sleep({ honour_signal: true }), [], hooks);
     await started;
     controller.abort('Cancelled by a test');
     const f = await failureOf(run);
@@ -114,7 +115,7 @@ describe('BehaviorRunner', () => {
     r = runner({ cancelGraceMs: 300 });
     const controller = new AbortController();
     const { hooks, started } = watched(controller.signal);
-    const run = r.run('test_sleep', sleep({ honour_signal: false }), [], hooks);
+    const run = r.runAny('test_sleep', sleep({ honour_signal: false }), [], hooks);
     await started;
     const t0 = Date.now();
     controller.abort('Cancelled by a test');
@@ -129,11 +130,16 @@ describe('BehaviorRunner', () => {
 
   it('cancels a run still waiting for a thread without ever starting it', async () => {
     r = runner({ threads: 1 });
-    const busy = r.run('test_sleep', sleep({ duration_ms: 400 }), []);
+    const busy = r.runAny('test_sleep', sleep({ duration_ms: 400 }), []);
     const controller = new AbortController();
-    const waiting = r.run('test_sleep', sleep({ duration_ms: 0, fail_with: 'must not run' }), [], {
-      signal: controller.signal,
-    });
+    const waiting = r.runAny(
+      'test_sleep',
+      sleep({ duration_ms: 0, fail_with: 'must not run' }),
+      [],
+      {
+        signal: controller.signal,
+      },
+    );
     controller.abort('Not needed any more');
     const f = await failureOf(waiting);
     expect(f.kind).toBe('cancelled');
@@ -143,10 +149,21 @@ describe('BehaviorRunner', () => {
 
   it('runs as many behaviors at once as it has threads, and queues the rest', async () => {
     r = runner({ threads: 2 });
-    const t0 = Date.now();
-    await Promise.all([1, 2, 3].map(() => r.run('test_sleep', sleep({ duration_ms: 300 }), [])));
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(600); // the third waited for a free thread
+    // Each run's interval: from its first progress report (the behavior is running in a
+    // thread) to its end. Two threads must overlap the first two runs; one thread could not.
+    const spans = await Promise.all(
+      [1, 2, 3].map(async () => {
+        let start = Number.NaN;
+        const onProgress = () => {
+          if (Number.isNaN(start)) start = performance.now();
+        };
+        await r.runAny('test_sleep', sleep({ duration_ms: 300 }), [], { onProgress });
+        return { start, end: performance.now() };
+      }),
+    );
+    const [a, b, c] = spans;
+    expect(a.start < b.end && b.start < a.end).toBe(true);
+    expect(c.start).toBeGreaterThanOrEqual(Math.min(a.end, b.end) - 5);
     expect(r.threadCount).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { formatTimedelta } from '../../src/behaviors/engine/execution-time';
+import { formatTimedelta } from '../../src/engine/execution-time';
 
 // Expected strings are what Python prints for str(timedelta(microseconds=...)).
 describe('formatTimedelta (Python str(timedelta))', () => {

@@ -1,19 +1,12 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
 import { ExecutionMode } from '../../tasks/task.types';
 import {
+  CONFIG_SCHEMA,
   GroupAssignmentConfigDto,
   RandomGroupingConfigDto,
   ThemeCreatorConfigDto,
-} from './behavior-config.dto';
-
-export const CONFIG_SCHEMA = {
-  oneOf: [
-    { $ref: getSchemaPath(GroupAssignmentConfigDto) },
-    { $ref: getSchemaPath(ThemeCreatorConfigDto) },
-    { $ref: getSchemaPath(RandomGroupingConfigDto) },
-  ],
-};
+} from '../../deployments/dto/behavior-config.dto';
 
 export class TriggerBehaviorDto {
   @ApiProperty({ example: '1', description: 'The behavior number in the deployment, as a string' })

@@ -5,8 +5,8 @@ import {
   GroupAssignmentConfigDto,
   RandomGroupingConfigDto,
   ThemeCreatorConfigDto,
-} from '../../behaviors/dto/behavior-config.dto';
-import { CONFIG_SCHEMA } from '../../behaviors/dto/trigger-behavior.dto';
+  CONFIG_SCHEMA,
+} from './behavior-config.dto';
 
 @ApiExtraModels(GroupAssignmentConfigDto, ThemeCreatorConfigDto, RandomGroupingConfigDto)
 export class BehaviorDefinitionDto {

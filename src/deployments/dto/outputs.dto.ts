@@ -1,7 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ThemeDto } from '../../behaviors/dto/behavior-result.dto';
+import { ThemeDto } from '../../tasks/dto/run-result.dto';
 
 @ApiExtraModels(ThemeDto)
 export class VariableDto {

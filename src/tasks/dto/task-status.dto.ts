@@ -1,8 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import {
-  GroupAssignmentRunResultDto,
-  ThemeCreationRunResultDto,
-} from '../../behaviors/dto/behavior-result.dto';
+import { GroupAssignmentRunResultDto, ThemeCreationRunResultDto } from './run-result.dto';
 import { TASK_STAGES, TaskStage } from '../task.types';
 
 export const TASK_STATES = ['PENDING', 'PROGRESS', 'SUCCESS', 'FAILURE'] as const;

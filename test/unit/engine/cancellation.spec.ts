@@ -1,7 +1,7 @@
-import { BehaviorAbortedError } from '../../../src/behaviors/engine/errors';
-import { groupAssignment } from '../../../src/behaviors/engine/group-assignment/group-assignment';
-import { themeCreator } from '../../../src/behaviors/engine/theme-creator/theme-creator';
-import { GroupingMethod } from '../../../src/behaviors/engine/types';
+import { BehaviorAbortedError } from '../../../src/engine/errors';
+import { groupAssignment } from '../../../src/engine/grouping/group-assignment';
+import { themeCreator } from '../../../src/engine/themes/theme-creator';
+import { GroupingMethod } from '../../../src/engine/types';
 import { syntheticClass } from '../../../bench/synthetic-class';
 import { fakeContext, groupConfig, themeConfig } from '../../support/engine';
 

@@ -1,4 +1,4 @@
-import { analyzeText } from '../../../src/behaviors/engine/text/analyze';
+import { analyzeText } from '../../../src/engine/text/analyze';
 import { CLASS, topicOf } from '../../fixtures/class-answers';
 import { runGrouping } from '../../support/engine';
 

@@ -1,7 +1,7 @@
-import { meanWithinGroupSimilarity } from '../../../src/behaviors/engine/group-assignment/swaps';
-import { seededRandom, shuffled } from '../../../src/behaviors/engine/random';
-import { analyzeTexts } from '../../../src/behaviors/engine/text/analyze';
-import { lexicalVectors } from '../../../src/behaviors/engine/vectors/lexical';
+import { meanWithinGroupSimilarity } from '../../../src/engine/grouping/swaps';
+import { seededRandom, shuffled } from '../../../src/engine/random';
+import { analyzeTexts } from '../../../src/engine/text/analyze';
+import { lexicalVectors } from '../../../src/engine/vectors/lexical';
 import { CLASS, topicOf } from '../../fixtures/class-answers';
 import { runGrouping } from '../../support/engine';
 

@@ -1,5 +1,5 @@
-import { BehaviorInputError } from '../../../src/behaviors/engine/errors';
-import { GroupingMethod } from '../../../src/behaviors/engine/types';
+import { BehaviorInputError } from '../../../src/engine/errors';
+import { GroupingMethod } from '../../../src/engine/types';
 import { CLASS } from '../../fixtures/class-answers';
 import { runGrouping } from '../../support/engine';
 

@@ -1,8 +1,8 @@
-import { BehaviorAbortedError } from '../../../src/behaviors/engine/errors';
-import { groupAssignment } from '../../../src/behaviors/engine/group-assignment/group-assignment';
-import { OpenAiChatClient } from '../../../src/behaviors/engine/llm/chat-client';
-import { providerEmbedder } from '../../../src/behaviors/engine/vectors/embedder';
-import { OpenAiEmbeddingProvider } from '../../../src/behaviors/engine/vectors/providers';
+import { BehaviorAbortedError } from '../../../src/engine/errors';
+import { groupAssignment } from '../../../src/engine/grouping/group-assignment';
+import { OpenAiChatClient } from '../../../src/engine/llm/chat-client';
+import { providerEmbedder } from '../../../src/engine/vectors/embedder';
+import { OpenAiEmbeddingProvider } from '../../../src/engine/vectors/providers';
 import { CLASS } from '../../fixtures/class-answers';
 import { fakeContext, groupConfig, runGrouping, runThemes } from '../../support/engine';
 import { LlmStub } from '../../support/llm-stub';

@@ -1,4 +1,4 @@
-import { BehaviorInputError } from '../../../src/behaviors/engine/errors';
+import { BehaviorInputError } from '../../../src/engine/errors';
 import { CLASS, topicOf, TOPICS } from '../../fixtures/class-answers';
 import { adjustedRandIndex } from '../../support/ari';
 import { runThemes } from '../../support/engine';

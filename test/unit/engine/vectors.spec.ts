@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { providerEmbedder } from '../../../src/behaviors/engine/vectors/embedder';
-import { EmbeddingProvider } from '../../../src/behaviors/engine/vectors/providers';
-import { RedisVectorCache } from '../../../src/behaviors/engine/vectors/vector-cache';
-import { BehaviorRunner } from '../../../src/behaviors/runner/behavior-runner';
-import { analyzeTexts } from '../../../src/behaviors/engine/text/analyze';
+import { providerEmbedder } from '../../../src/engine/vectors/embedder';
+import { EmbeddingProvider } from '../../../src/engine/vectors/providers';
+import { RedisVectorCache } from '../../../src/execution/runner/redis-vector-cache';
+import { BehaviorRunner } from '../../../src/execution/runner/behavior-runner';
+import { analyzeTexts } from '../../../src/engine/text/analyze';
 import { CLASS } from '../../fixtures/class-answers';
 import { testRedisUrl } from '../../support/app';
 import { groupConfig } from '../../support/engine';
@@ -93,7 +93,6 @@ describe('the default model (USE lite, shipped in its npm package)', () => {
       hardLimitMs: 180_000,
       cancelGraceMs: 1000,
       settings: {
-        enableTestBehaviors: false,
         embeddingProvider: 'model',
         redisUrl: testRedisUrl(),
         keyPrefix,
@@ -119,7 +118,7 @@ describe('the default model (USE lite, shipped in its npm package)', () => {
   }, 120_000);
 
   it('puts answers on the same topic closer than answers on different topics', async () => {
-    const { UseLiteProvider } = await import('../../../src/behaviors/engine/vectors/providers');
+    const { UseLiteProvider } = await import('../../../src/engine/vectors/providers');
     const provider = new UseLiteProvider();
     const [solar, battery, dog] = await provider.embed(
       [

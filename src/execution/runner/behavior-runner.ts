@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { BehaviorFailure } from '../engine/errors';
+import { BehaviorFailure } from '../../engine/errors';
 import {
   BehaviorConfigs,
   BehaviorResults,
   BehaviorType,
   ProgressUpdate,
   Submission,
-} from '../engine/types';
+} from '../../engine/types';
 import {
   RunMessage,
   STOP_CANCEL,
@@ -51,13 +50,17 @@ interface ActiveRun {
 }
 
 /**
- * The compiled thread entry. Under ts-jest this file is TypeScript, which a worker thread
- * cannot load, so tests use the build (`npm test` builds first).
+ * A thread runs the same code as this file: the build's JavaScript in production, and the
+ * TypeScript source when this file itself is TypeScript (under Jest or ts-node), so a test
+ * always runs the current engine and never a stale build. The source needs a loader: tsx (a dev
+ * dependency; thread code has no decorators, so esbuild's transpiling is enough).
  */
-function threadScript(): string {
-  const beside = join(__dirname, 'behavior-thread.js');
-  if (existsSync(beside)) return beside;
-  return resolve(__dirname, '../../../dist/src/behaviors/runner/behavior-thread.js');
+function startThread(settings: ThreadSettings): Worker {
+  const fromSource = __filename.endsWith('.ts');
+  const entry = join(__dirname, fromSource ? 'behavior-thread.ts' : 'behavior-thread.js');
+  if (!fromSource) return new Worker(entry, { workerData: settings });
+  const bootstrap = "require('tsx/cjs/api').register();" + `require(${JSON.stringify(entry)});`;
+  return new Worker(bootstrap, { eval: true, workerData: settings });
 }
 
 function seconds(ms: number): string {
@@ -78,14 +81,25 @@ export class BehaviorRunner {
 
   constructor(private readonly options: RunnerOptions) {}
 
+  /** Runs a shipped behavior, typed by its type name. */
   async run<T extends BehaviorType>(
     type: T,
     config: BehaviorConfigs[T],
     students: Submission[],
     hooks: RunHooks = {},
   ): Promise<BehaviorResults[T]> {
+    return (await this.runAny(type, config, students, hooks)) as BehaviorResults[T];
+  }
+
+  /** Runs any type in the threads' catalog (a registered behavior's result is its own shape). */
+  async runAny(
+    type: string,
+    config: unknown,
+    students: Submission[],
+    hooks: RunHooks = {},
+  ): Promise<unknown> {
     const slot = await this.acquire(hooks.signal);
-    return (await this.execute(slot, type, config, students, hooks)) as BehaviorResults[T];
+    return this.execute(slot, type, config, students, hooks);
   }
 
   /** Starts every thread now, so the first runs do not wait for threads to load. */
@@ -155,7 +169,7 @@ export class BehaviorRunner {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(threadScript(), { workerData: this.options.settings });
+    const worker = startThread(this.options.settings);
     worker.unref();
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolveReady) => (markReady = resolveReady));
@@ -219,8 +233,8 @@ export class BehaviorRunner {
 
   private execute(
     slot: Slot,
-    type: BehaviorType,
-    config: BehaviorConfigs[BehaviorType],
+    type: string,
+    config: unknown,
     students: Submission[],
     hooks: RunHooks,
   ): Promise<unknown> {

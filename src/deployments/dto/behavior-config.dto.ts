@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsBoolean,
@@ -138,23 +138,11 @@ export class RandomGroupingConfigDto {
   selected_submission_prompts: string[] = [];
 }
 
-/** Only accepted when ENABLE_TEST_BEHAVIORS is on; not part of the public document. */
-export class TestSleepConfigDto {
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(3_600_000)
-  duration_ms: number = 1000;
-
-  @IsOptional()
-  @IsBoolean()
-  honour_signal: boolean = true;
-
-  @IsOptional()
-  @IsString()
-  fail_with: string | null = null;
-
-  @IsOptional()
-  @IsString()
-  label: string = 'Test Sleep';
-}
+/** A behavior's config in the OpenAPI document: one of the shipped behaviors' configs. */
+export const CONFIG_SCHEMA = {
+  oneOf: [
+    { $ref: getSchemaPath(GroupAssignmentConfigDto) },
+    { $ref: getSchemaPath(ThemeCreatorConfigDto) },
+    { $ref: getSchemaPath(RandomGroupingConfigDto) },
+  ],
+};

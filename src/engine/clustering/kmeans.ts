@@ -1,4 +1,4 @@
-import { balancedSizes, bisect } from '../group-assignment/partition';
+import { balancedSizes, bisect } from './bisection';
 import { seededRandom } from '../random';
 import { addRow, dotVec, Matrix } from '../vectors/matrix';
 

@@ -1,11 +1,5 @@
-import { SerializedFailure } from '../engine/errors';
-import {
-  AnyBehaviorConfig,
-  AnyBehaviorResult,
-  BehaviorType,
-  ProgressUpdate,
-  Submission,
-} from '../engine/types';
+import { SerializedFailure } from '../../engine/errors';
+import { ProgressUpdate, Submission } from '../../engine/types';
 
 /**
  * Messages between the runner and its threads. Stop requests do not travel as messages: a
@@ -15,8 +9,9 @@ import {
 export interface RunMessage {
   kind: 'run';
   runId: number;
-  type: BehaviorType;
-  config: AnyBehaviorConfig;
+  /** A type in the catalog of the thread (shipped, or loaded from behaviorModules). */
+  type: string;
+  config: unknown;
   students: Submission[];
   /** Int32Array(1) over shared memory: 0 while running, else a STOP_* code. */
   stopFlag: SharedArrayBuffer;
@@ -29,7 +24,7 @@ export const STOP_SOFT_TIMEOUT = 2;
 export type ThreadMessage =
   | { kind: 'ready' }
   | { kind: 'progress'; runId: number; update: ProgressUpdate }
-  | { kind: 'done'; runId: number; result: AnyBehaviorResult }
+  | { kind: 'done'; runId: number; result: unknown }
   | { kind: 'failed'; runId: number; failure: SerializedFailure; aborted: boolean };
 
 export interface EndpointSettings {
@@ -40,7 +35,8 @@ export interface EndpointSettings {
 
 /** Settings every thread gets at start (workerData). Omitted ones mean: lexical, no LLM, no cache. */
 export interface ThreadSettings {
-  enableTestBehaviors: boolean;
+  /** Modules that register extra behavior types (BEHAVIOR_MODULES), loaded by each thread. */
+  behaviorModules?: readonly string[];
   /** Where the vector cache lives. */
   redisUrl?: string;
   keyPrefix?: string;

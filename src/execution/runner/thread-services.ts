@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import { ChatClient, OpenAiChatClient } from '../engine/llm/chat-client';
-import { Embedder, lexicalEmbedder, providerEmbedder } from '../engine/vectors/embedder';
-import { OpenAiEmbeddingProvider, UseLiteProvider } from '../engine/vectors/providers';
-import { RedisVectorCache } from '../engine/vectors/vector-cache';
+import { ChatClient, OpenAiChatClient } from '../../engine/llm/chat-client';
+import { Embedder, lexicalEmbedder, providerEmbedder } from '../../engine/vectors/embedder';
+import { OpenAiEmbeddingProvider, UseLiteProvider } from '../../engine/vectors/providers';
+import { RedisVectorCache } from './redis-vector-cache';
 import { RedisKeys } from '../../redis/redis-keys';
 import { redisOptionsFromUrl } from '../../redis/redis-options';
 import { ThreadSettings } from './protocol';

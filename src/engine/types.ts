@@ -1,12 +1,8 @@
 // Plain types shared by the behaviors, the runner thread and the HTTP layer. No Nest here:
 // this folder must load inside a worker thread and in benchmarks on its own.
 
-export const BEHAVIOR_TYPES = [
-  'group_assignment',
-  'theme_creator',
-  'random_grouping',
-  'test_sleep',
-] as const;
+/** The behaviors this service ships. Others can be registered at start (see catalog.ts). */
+export const BEHAVIOR_TYPES = ['group_assignment', 'theme_creator', 'random_grouping'] as const;
 export type BehaviorType = (typeof BEHAVIOR_TYPES)[number];
 
 /** One student's answers as stored for a deployment. `name` is unique (the e-mail). */
@@ -51,19 +47,10 @@ export interface RandomGroupingConfig {
   selected_submission_prompts: string[];
 }
 
-/** Test-only behavior: sleeps, either honouring its signal or ignoring it. */
-export interface TestSleepConfig {
-  duration_ms: number;
-  honour_signal: boolean;
-  fail_with: string | null;
-  label: string;
-}
-
 export interface BehaviorConfigs {
   group_assignment: GroupAssignmentConfig;
   theme_creator: ThemeCreatorConfig;
   random_grouping: RandomGroupingConfig;
-  test_sleep: TestSleepConfig;
 }
 
 export type AnyBehaviorConfig = BehaviorConfigs[BehaviorType];
@@ -116,15 +103,10 @@ export interface ThemeResult {
   metadata: ThemeMetadata;
 }
 
-export interface SleepResult {
-  metadata: { label: string; slept_ms: number };
-}
-
 export interface BehaviorResults {
   group_assignment: GroupingResult;
   theme_creator: ThemeResult;
   random_grouping: GroupingResult;
-  test_sleep: SleepResult;
 }
 
 export type AnyBehaviorResult = BehaviorResults[BehaviorType];

@@ -1,9 +1,9 @@
 // Entry point of a runner thread. It runs one behavior at a time and reports back; the runner
 // owns time limits and kills the thread when a behavior will not stop.
 import { parentPort, workerData } from 'node:worker_threads';
-import { BehaviorContext } from '../engine/behavior';
-import { BehaviorAbortedError, BehaviorFailure, SerializedFailure } from '../engine/errors';
-import { behaviorFunction } from '../engine/registry';
+import { BehaviorContext } from '../../engine/behavior';
+import { BehaviorAbortedError, BehaviorFailure, SerializedFailure } from '../../engine/errors';
+import { behaviorDefinition, loadBehaviorModules } from '../../engine/catalog';
 import {
   RunMessage,
   STOP_CANCEL,
@@ -17,6 +17,7 @@ import { threadServices } from './thread-services';
 const port = parentPort;
 if (port === null) throw new Error('behavior-thread must run as a worker thread');
 const settings = workerData as ThreadSettings;
+loadBehaviorModules(settings.behaviorModules ?? []);
 const services = threadServices(settings);
 
 function send(message: ThreadMessage): void {
@@ -35,9 +36,9 @@ async function run(message: RunMessage): Promise<void> {
     const code = Atomics.load(flag, 0);
     if (code !== STOP_NONE && !controller.signal.aborted) controller.abort(stopReason(code));
   }, 5);
-  const ctx: BehaviorContext<never> = {
+  const ctx: BehaviorContext<unknown> = {
     students: message.students,
-    config: message.config as never,
+    config: message.config,
     signal: controller.signal,
     checkpoint() {
       const code = Atomics.load(flag, 0);
@@ -56,8 +57,7 @@ async function run(message: RunMessage): Promise<void> {
     },
   };
   try {
-    const fn = behaviorFunction(message.type, settings);
-    const result = await fn(ctx);
+    const result = await behaviorDefinition(message.type).run(ctx);
     send({ kind: 'done', runId: message.runId, result });
   } catch (err) {
     const aborted = err instanceof BehaviorAbortedError || controller.signal.aborted;

@@ -5,7 +5,7 @@ import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
 import { AnalyzedText, analyzeTexts } from '../text/analyze';
 import { Theme, ThemeCreatorConfig } from '../types';
 import { dotVec } from '../vectors/matrix';
-import { chooseK, Clustering, kmeans } from './kmeans';
+import { chooseK, Clustering, kmeans } from '../clustering/kmeans';
 import { classKeywords, keywordTitle } from './keywords';
 
 const MAX_AUTO_THEMES = 10;

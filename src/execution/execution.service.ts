@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
+import { behaviorDefinition } from '../engine/catalog';
+import { BehaviorFailure } from '../engine/errors';
+import { formatTimedelta } from '../engine/execution-time';
+import { CancelBus } from '../queue/cancel-bus.service';
+import { RunBehaviorPayload } from '../queue/jobs';
 import { isRedisUnavailable, REDIS } from '../redis/redis.module';
-import { TaskOutcomes } from '../tasks/task-outcomes.service';
+import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { TaskStore } from '../tasks/task.store';
-import { StoredVariable, TaskRecord, TaskStage } from '../tasks/task.types';
-import { behaviorInfo } from './engine/catalog';
-import { BehaviorFailure } from './engine/errors';
-import { formatTimedelta } from './engine/execution-time';
-import { AnyBehaviorResult, BehaviorType } from './engine/types';
+import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.types';
+import { QUEUE_RUNNER, SYNC_RUNNER } from './runner.provider';
 import { BehaviorRunner } from './runner/behavior-runner';
 
 export type RunResult = Record<string, unknown> & {
@@ -33,17 +35,76 @@ export type ExecutionOutcome =
  * hands them to a runner thread, and records the outcome.
  */
 @Injectable()
-export class BehaviorExecutionService {
-  private readonly logger = new Logger(BehaviorExecutionService.name);
+export class ExecutionService {
+  private readonly logger = new Logger(ExecutionService.name);
 
   constructor(
     private readonly store: TaskStore,
-    private readonly outcomes: TaskOutcomes,
+    private readonly lifecycle: TaskLifecycle,
     private readonly deployments: DeploymentsRepository,
+    private readonly bus: CancelBus,
     @Inject(REDIS) private readonly redis: Redis,
+    @Optional() @Inject(SYNC_RUNNER) private readonly syncRunner?: BehaviorRunner,
+    @Optional() @Inject(QUEUE_RUNNER) private readonly queueRunner?: BehaviorRunner,
   ) {}
 
-  async execute(
+  /** A synchronous run, in this process's sync threads; a cancel request aborts it. */
+  async runSync(taskId: string, deploymentId: string): Promise<ExecutionOutcome> {
+    const controller = new AbortController();
+    return this.runRegistered(
+      taskId,
+      deploymentId,
+      this.requireRunner(this.syncRunner, 'sync'),
+      controller.signal,
+      (reason) => controller.abort(reason),
+    );
+  }
+
+  /**
+   * A queue job, in this process's queue threads. `signal` is the queue's own abort signal and
+   * `cancelJob` asks the queue to fire it, so a cancel goes through the queue's bookkeeping.
+   */
+  runJob(
+    job: RunBehaviorPayload,
+    signal: AbortSignal,
+    cancelJob: (reason: string) => void,
+  ): Promise<ExecutionOutcome> {
+    const runner = this.requireRunner(this.queueRunner, 'queue');
+    return this.runRegistered(job.task_id, job.deployment_id, runner, signal, cancelJob);
+  }
+
+  /** A job can also fail outside its run (stalled too often after its worker died). */
+  async failOutsideRun(taskId: string, message: string): Promise<void> {
+    const record = await this.store.get(taskId).catch(() => null);
+    if (record === null || TERMINAL.includes(record.lifecycle)) return;
+    this.logger.warn(`Task ${record.id} failed outside its run: ${message}`);
+    await this.lifecycle
+      .fail(record, new BehaviorFailure('crashed', message))
+      .catch(() => undefined);
+  }
+
+  private async runRegistered(
+    taskId: string,
+    deploymentId: string,
+    runner: BehaviorRunner,
+    signal: AbortSignal,
+    onCancel: (reason: string) => void,
+  ): Promise<ExecutionOutcome> {
+    // This process runs the task: cancel requests published for it are ours to act on.
+    const unregister = this.bus.register(taskId, onCancel);
+    try {
+      return await this.execute({ taskId, deploymentId }, runner, signal);
+    } finally {
+      unregister();
+    }
+  }
+
+  private requireRunner(runner: BehaviorRunner | undefined, role: string): BehaviorRunner {
+    if (runner === undefined) throw new Error(`This process has no ${role} runner threads`);
+    return runner;
+  }
+
+  private async execute(
     task: { taskId: string; deploymentId: string },
     runner: BehaviorRunner,
     signal: AbortSignal,
@@ -59,7 +120,7 @@ export class BehaviorExecutionService {
     ]);
     if (queued === null || queued.deployment_id !== deploymentId) return { kind: 'skipped' };
 
-    const started = await this.store.start(taskId, students.length);
+    const started = await this.lifecycle.start(taskId, students.length);
     if (started === 'missing' || started === 'terminal') return { kind: 'skipped' };
     const record: TaskRecord = {
       ...queued,
@@ -83,12 +144,12 @@ export class BehaviorExecutionService {
       return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
     }
 
-    let output: AnyBehaviorResult;
+    let output: unknown;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
       // still land before the final state, and the run does not wait on them.
       this.reportProgress(taskId, 30, 'execution', 'Executing behavior...');
-      output = await runner.run(behavior.type, behavior.config, students, {
+      output = await runner.runAny(behavior.type, behavior.config, students, {
         signal,
         onProgress: (u) => this.reportProgress(taskId, u.progress, u.stage as TaskStage, u.status),
       });
@@ -106,17 +167,17 @@ export class BehaviorExecutionService {
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
     const result: RunResult = {
       success: true,
-      ...output,
+      ...(output as Record<string, unknown>),
       execution_time: formatTimedelta(micros),
       executed_at: startedAt.toISOString(),
       task_id: taskId,
     };
     const written = await this.persistEnd(taskId, () =>
-      this.outcomes.succeed(record, {
+      this.lifecycle.succeed(record, {
         result: JSON.stringify(result),
-        variable: outputVariable(behavior.type, record.behavior_number, output, taskId),
-        groupsCreated: 'groups' in output ? Object.keys(output.groups).length : null,
-        themesCreated: 'themes' in output ? output.themes.length : null,
+        variable: outputVariable(behavior.type, record.behavior_number, result, taskId),
+        groupsCreated: isRecord(result.groups) ? Object.keys(result.groups).length : null,
+        themesCreated: Array.isArray(result.themes) ? result.themes.length : null,
       }),
     );
     if (written === 'cancel') {
@@ -148,7 +209,7 @@ export class BehaviorExecutionService {
   }
 
   private reportProgress(taskId: string, progress: number, stage: TaskStage, status: string): void {
-    this.store.progress(taskId, progress, stage, status).catch((err: unknown) => {
+    this.lifecycle.progress(taskId, progress, stage, status).catch((err: unknown) => {
       this.logger.warn(
         `Progress of task ${taskId} not saved: ${err instanceof Error ? err.message : String(err)}`,
       );
@@ -156,31 +217,35 @@ export class BehaviorExecutionService {
   }
 
   private async fail(record: TaskRecord, failure: BehaviorFailure): Promise<ExecutionOutcome> {
-    const written = await this.persistEnd(record.id, () => this.outcomes.fail(record, failure));
+    const written = await this.persistEnd(record.id, () => this.lifecycle.fail(record, failure));
     return written === 'ok' ? { kind: 'failed', failure } : { kind: 'skipped' };
   }
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** `group_{n}` holds `{"Group1": [names]}`, `theme_{n}` the theme list, for later pages. */
 function outputVariable(
-  type: BehaviorType,
+  type: string,
   behaviorNumber: string,
-  output: AnyBehaviorResult,
+  result: Record<string, unknown>,
   taskId: string,
 ): { name: string; value: string } | null {
-  const prefix = behaviorInfo(type).outputVariablePrefix;
-  const stored = (name: string, value: unknown) => {
-    const variable: StoredVariable = {
-      name,
-      value,
-      task_id: taskId,
-      updated_at: new Date().toISOString(),
-    };
-    return { name, value: JSON.stringify(variable) };
+  const prefix = behaviorDefinition(type).outputVariablePrefix;
+  const value =
+    prefix === 'group' && isRecord(result.groups)
+      ? result.groups
+      : prefix === 'theme' && Array.isArray(result.themes)
+        ? result.themes
+        : undefined;
+  if (prefix === null || value === undefined) return null;
+  const name = `${prefix}_${behaviorNumber}`;
+  const variable: StoredVariable = {
+    name,
+    value,
+    task_id: taskId,
+    updated_at: new Date().toISOString(),
   };
-  if (prefix === 'group' && 'groups' in output)
-    return stored(`group_${behaviorNumber}`, output.groups);
-  if (prefix === 'theme' && 'themes' in output)
-    return stored(`theme_${behaviorNumber}`, output.themes);
-  return null;
+  return { name, value: JSON.stringify(variable) };
 }

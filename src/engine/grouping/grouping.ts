@@ -1,7 +1,7 @@
 import { seededRandom, shuffled } from '../random';
 import { GroupingMethod } from '../types';
 import { Matrix } from '../vectors/matrix';
-import { balancedSizes, bisect } from './partition';
+import { balancedSizes, bisect } from '../clustering/bisection';
 import { improveBySwaps } from './swaps';
 
 const SWAP_PASSES = 5;

@@ -5,23 +5,24 @@ import { describeValidationErrors } from '../common/validation';
 import {
   GroupAssignmentConfigDto,
   RandomGroupingConfigDto,
-  TestSleepConfigDto,
   ThemeCreatorConfigDto,
 } from './dto/behavior-config.dto';
-import { canonicalBehaviorType, publicBehaviorTypeNames } from './engine/catalog';
-import { AnyBehaviorConfig, BehaviorType } from './engine/types';
+import {
+  behaviorDefinition,
+  behaviorTypeNames,
+  canonicalBehaviorType,
+  isShippedType,
+} from '../engine/catalog';
+import { BehaviorFailure } from '../engine/errors';
+import { BehaviorType } from '../engine/types';
+import { DeploymentBehavior } from './deployment.types';
 
+/** The shipped behaviors' configs are checked (and documented) by these DTO classes. */
 const CONFIG_CLASSES: Record<BehaviorType, new () => object> = {
   group_assignment: GroupAssignmentConfigDto,
   theme_creator: ThemeCreatorConfigDto,
   random_grouping: RandomGroupingConfigDto,
-  test_sleep: TestSleepConfigDto,
 };
-
-export interface BehaviorDefinition {
-  type: BehaviorType;
-  config: AnyBehaviorConfig;
-}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,16 +31,13 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * Validates `{"1": {type, config}, ...}` and returns it with canonical type names and every
  * config default filled in. Errors name the exact field, e.g. `behaviors.2.config.group_size`.
  */
-export function parseBehaviorDefinitions(
-  raw: unknown,
-  allowTestTypes: boolean,
-): Record<string, BehaviorDefinition> {
+export function parseBehaviorDefinitions(raw: unknown): Record<string, DeploymentBehavior> {
   if (!isPlainObject(raw)) {
     throw new InvalidInputError('behaviors must be an object keyed by behavior number', [
       'behaviors',
     ]);
   }
-  const out: Record<string, BehaviorDefinition> = {};
+  const out: Record<string, DeploymentBehavior> = {};
   const entries = Object.entries(raw);
   if (entries.length > 100)
     throw new InvalidInputError('behaviors may hold at most 100 entries', ['behaviors']);
@@ -61,11 +59,10 @@ export function parseBehaviorDefinitions(
       );
     }
     const typeName = value.type;
-    const type =
-      typeof typeName === 'string' ? canonicalBehaviorType(typeName, allowTestTypes) : undefined;
+    const type = typeof typeName === 'string' ? canonicalBehaviorType(typeName) : undefined;
     if (type === undefined) {
       throw new InvalidInputError(
-        `${path}.type must be one of ${publicBehaviorTypeNames(allowTestTypes).join(', ')} (got ${JSON.stringify(typeName)})`,
+        `${path}.type must be one of ${behaviorTypeNames().join(', ')} (got ${JSON.stringify(typeName)})`,
         [`${path}.type`],
       );
     }
@@ -74,13 +71,10 @@ export function parseBehaviorDefinitions(
   return out;
 }
 
-export function parseBehaviorConfig(
-  type: BehaviorType,
-  raw: unknown,
-  path: string,
-): AnyBehaviorConfig {
+export function parseBehaviorConfig(type: string, raw: unknown, path: string): unknown {
   const input = raw === undefined || raw === null ? {} : raw;
   if (!isPlainObject(input)) throw new InvalidInputError(`${path} must be an object`, [path]);
+  if (!isShippedType(type)) return parseRegisteredConfig(type, input, path);
   const instance = plainToInstance(CONFIG_CLASSES[type], input, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
@@ -89,7 +83,7 @@ export function parseBehaviorConfig(
       ...new Set(lines.map((l) => l.field)),
     ]);
   }
-  const config = { ...instance } as AnyBehaviorConfig;
+  const config = { ...instance };
   if (type === 'group_assignment') {
     const g = config as GroupAssignmentConfigDto;
     if (g.group_size_mode === 'students_per_group' && g.group_size < 2) {
@@ -100,4 +94,20 @@ export function parseBehaviorConfig(
     }
   }
   return config;
+}
+
+/** A behavior registered at start-up checks its own config; its message names the field. */
+function parseRegisteredConfig(
+  type: string,
+  input: Record<string, unknown>,
+  path: string,
+): unknown {
+  const parse = behaviorDefinition(type).parseConfig;
+  if (parse === undefined) return input;
+  try {
+    return parse(input);
+  } catch (err) {
+    if (!(err instanceof BehaviorFailure)) throw err;
+    throw new InvalidInputError(`${path}: ${err.message}`, [path]);
+  }
 }

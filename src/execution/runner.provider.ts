@@ -2,12 +2,14 @@ import { AppConfig } from '../config/app-config';
 import { BehaviorRunner } from './runner/behavior-runner';
 import { ThreadSettings } from './runner/protocol';
 
-/** The API's runner for synchronous requests; workers build their own with their concurrency. */
+/** The threads that run synchronous requests: only a process that serves HTTP has them. */
 export const SYNC_RUNNER = Symbol('SYNC_RUNNER');
+/** The threads that run queue jobs: only a process that serves queues has them. */
+export const QUEUE_RUNNER = Symbol('QUEUE_RUNNER');
 
 export function threadSettings(config: AppConfig): ThreadSettings {
   return {
-    enableTestBehaviors: config.enableTestBehaviors,
+    behaviorModules: config.behaviorModules,
     redisUrl: config.redisUrl,
     keyPrefix: config.keyPrefix,
     embeddingProvider: config.embeddingProvider,
@@ -24,4 +26,9 @@ export function createRunner(config: AppConfig, threads: number): BehaviorRunner
     cancelGraceMs: config.cancelGraceMs,
     settings: threadSettings(config),
   });
+}
+
+/** One thread per job a worker may run at once, over the queues it serves. */
+export function queueThreads(config: AppConfig): number {
+  return config.workerQueues.reduce((sum, q) => sum + config.queueConcurrency[q], 0);
 }

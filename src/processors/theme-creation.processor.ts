@@ -1,0 +1,14 @@
+import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { ExecutionService } from '../execution/execution.service';
+import { QueueName } from '../queue/jobs';
+import { BehaviorJobProcessor } from './behavior-job.processor';
+
+@Processor(QueueName.ThemeCreation)
+export class ThemeCreationProcessor extends BehaviorJobProcessor {
+  constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
+    super(execution, appConfigOf(config).queueConcurrency[QueueName.ThemeCreation]);
+  }
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Redis from 'ioredis';
+import { BehaviorFailure } from '../engine/errors';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { REDIS } from '../redis/redis.module';
+import { RedisKeys } from '../redis/redis-keys';
+import {
+  ExecutionMode,
+  HistoryEntry,
+  TaskLifecycle as Lifecycle,
+  TaskRecord,
+  TaskStage,
+} from './task.types';
+
+export interface NewTask {
+  id: string;
+  deployment_id: string;
+  behavior_number: string;
+  behavior_type: string;
+  mode: ExecutionMode;
+}
+
+export interface SuccessOutput {
+  /** The full result document (behavior result plus execution_time, executed_at, task_id). */
+  result: string;
+  variable: { name: string; value: string } | null;
+  groupsCreated: number | null;
+  themesCreated: number | null;
+}
+
+/** What ending a task needs to know of it. */
+export type EndingTask = Pick<
+  TaskRecord,
+  | 'id'
+  | 'deployment_id'
+  | 'behavior_number'
+  | 'behavior_type'
+  | 'started_at'
+  | 'input_student_count'
+>;
+
+export type FinishOutcome = 'ok' | 'cancel' | 'terminal' | 'missing';
+export type StartOutcome = 'ok' | 'cancel' | 'terminal' | 'missing';
+export type CreateOutcome = { created: true } | { created: false; holder: string };
+
+type Args = (string | number)[];
+interface TaskScripts {
+  taskCreate(...args: Args): Promise<string>;
+  taskStart(...args: Args): Promise<string>;
+  taskProgress(...args: Args): Promise<number>;
+  taskRequestCancel(...args: Args): Promise<string>;
+  taskFinish(...args: Args): Promise<string>;
+}
+
+/** Each script's guarantees are written at the top of its file in ./lua. */
+const SCRIPTS: [keyof TaskScripts, string, number][] = [
+  ['taskCreate', 'create.lua', 3],
+  ['taskStart', 'start.lua', 1],
+  ['taskProgress', 'progress.lua', 1],
+  ['taskRequestCancel', 'request-cancel.lua', 1],
+  ['taskFinish', 'finish.lua', 4],
+];
+
+const HISTORY_MAX = 1000;
+
+/**
+ * The only writer of task state. Every change is one Lua script, so two processes (an API
+ * cancelling, a worker finishing) can never both win: the first terminal write sticks and the
+ * other sees it.
+ */
+@Injectable()
+export class TaskLifecycle {
+  private readonly redis: Redis & TaskScripts;
+  private readonly retentionSeconds: number;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    private readonly keys: RedisKeys,
+    @Inject(ConfigService) config: TypedConfigService,
+  ) {
+    this.retentionSeconds = appConfigOf(config).taskRetentionSeconds;
+    for (const [name, file, numberOfKeys] of SCRIPTS) {
+      if (!(name in redis)) {
+        const lua = readFileSync(join(__dirname, 'lua', file), 'utf8');
+        redis.defineCommand(name, { numberOfKeys, lua });
+      }
+    }
+    this.redis = redis as Redis & TaskScripts;
+  }
+
+  /** Creates the task and takes the behavior's lock; names the holder when it is taken. */
+  async create(task: NewTask): Promise<CreateOutcome> {
+    const fields: Record<string, string> = {
+      ...task,
+      lifecycle: 'queued',
+      stage: 'pending',
+      progress: '0',
+      status: 'Task is waiting to be processed...',
+      created_at: new Date().toISOString(),
+    };
+    const holder = await this.redis.taskCreate(
+      this.keys.behaviorLock(task.deployment_id, task.behavior_number),
+      this.keys.task(task.id),
+      this.keys.deploymentTasks(task.deployment_id),
+      task.id,
+      this.keys.taskPrefix(),
+      ...Object.entries(fields).flat(),
+    );
+    return holder === '' ? { created: true } : { created: false, holder };
+  }
+
+  async start(taskId: string, inputStudentCount: number): Promise<StartOutcome> {
+    return (await this.redis.taskStart(
+      this.keys.task(taskId),
+      new Date().toISOString(),
+      'Initializing behavior execution...',
+      inputStudentCount,
+    )) as StartOutcome;
+  }
+
+  async progress(
+    taskId: string,
+    progress: number,
+    stage: TaskStage,
+    status: string,
+  ): Promise<void> {
+    await this.redis.taskProgress(this.keys.task(taskId), Math.round(progress), stage, status);
+  }
+
+  /** Records a cancel request; returns the lifecycle it found, or 'missing'. */
+  async requestCancel(taskId: string, reason: string): Promise<Lifecycle | 'missing'> {
+    return (await this.redis.taskRequestCancel(this.keys.task(taskId), reason)) as
+      Lifecycle | 'missing';
+  }
+
+  succeed(record: EndingTask, output: SuccessOutput): Promise<FinishOutcome> {
+    const finishedAt = new Date();
+    return this.finish(record, 'succeeded', finishedAt, {
+      fields: {
+        stage: 'completed',
+        status: 'Task completed successfully',
+        progress: '100',
+        result: output.result,
+      },
+      history: this.history(record, finishedAt, {
+        success: true,
+        outcome: 'succeeded',
+        output_groups_created: output.groupsCreated,
+        output_themes_created: output.themesCreated,
+        error_message: null,
+      }),
+      variable: output.variable,
+    });
+  }
+
+  fail(record: EndingTask, failure: BehaviorFailure): Promise<FinishOutcome> {
+    const cancelled = failure.kind === 'cancelled';
+    const finishedAt = new Date();
+    return this.finish(record, cancelled ? 'cancelled' : 'failed', finishedAt, {
+      fields: {
+        stage: cancelled ? 'cancelled' : 'failed',
+        status: cancelled
+          ? `Task was cancelled: ${failure.message}`
+          : `Task failed: ${failure.message}`,
+        error: failure.message,
+        error_kind: failure.kind,
+      },
+      history: this.history(record, finishedAt, {
+        success: false,
+        outcome: cancelled ? 'cancelled' : 'failed',
+        output_groups_created: null,
+        output_themes_created: null,
+        error_message: failure.message,
+      }),
+      variable: null,
+    });
+  }
+
+  /** Removes every task record of a deployment (when the deployment itself is deleted). */
+  async deleteAllFor(deploymentId: string): Promise<void> {
+    const ids = await this.redis.smembers(this.keys.deploymentTasks(deploymentId));
+    const keys = ids.map((id) => this.keys.task(id));
+    if (keys.length > 0) await this.redis.unlink(...keys);
+    await this.redis.unlink(this.keys.deploymentTasks(deploymentId));
+  }
+
+  private async finish(
+    record: Pick<TaskRecord, 'id' | 'deployment_id' | 'behavior_number'>,
+    lifecycle: 'succeeded' | 'failed' | 'cancelled',
+    finishedAt: Date,
+    end: {
+      fields: Record<string, string>;
+      history: HistoryEntry;
+      variable: { name: string; value: string } | null;
+    },
+  ): Promise<FinishOutcome> {
+    const fields = { ...end.fields, finished_at: finishedAt.toISOString() };
+    return (await this.redis.taskFinish(
+      this.keys.task(record.id),
+      this.keys.behaviorLock(record.deployment_id, record.behavior_number),
+      this.keys.history(record.deployment_id),
+      this.keys.variables(record.deployment_id),
+      record.id,
+      lifecycle,
+      this.retentionSeconds,
+      JSON.stringify(end.history),
+      HISTORY_MAX,
+      end.variable?.name ?? '',
+      end.variable?.value ?? '',
+      ...Object.entries(fields).flat(),
+    )) as FinishOutcome;
+  }
+
+  private history(
+    record: EndingTask,
+    finishedAt: Date,
+    outcome: Pick<
+      HistoryEntry,
+      'success' | 'outcome' | 'output_groups_created' | 'output_themes_created' | 'error_message'
+    >,
+  ): HistoryEntry {
+    const started = record.started_at ? Date.parse(record.started_at) : null;
+    return {
+      execution_id: randomUUID(),
+      task_id: record.id,
+      behavior_number: record.behavior_number,
+      behavior_type: record.behavior_type,
+      started_at: record.started_at,
+      finished_at: finishedAt.toISOString(),
+      execution_time_seconds: started === null ? null : (finishedAt.getTime() - started) / 1000,
+      input_student_count: record.input_student_count,
+      ...outcome,
+    };
+  }
+}

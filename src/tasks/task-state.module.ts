@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { QueueModule } from '../queue/queue.module';
+import { TaskCancellation } from './task-cancellation.service';
+import { TaskLifecycle } from './task-lifecycle.service';
+import { TaskStore } from './task.store';
+
+/** Task state without HTTP: what workers, the execution service and other features use. */
+@Module({
+  imports: [QueueModule],
+  providers: [TaskStore, TaskLifecycle, TaskCancellation],
+  exports: [TaskStore, TaskLifecycle, TaskCancellation],
+})
+export class TaskStateModule {}
