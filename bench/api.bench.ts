@@ -37,7 +37,7 @@ async function startApi(
       PORT: String(port),
       HOST,
       LOG_LEVEL: 'warn',
-      ENABLE_TEST_BEHAVIORS: 'true',
+      BEHAVIOR_MODULES: join(__dirname, '../test/support/test-sleep.behavior.js'),
       EMBEDDING_PROVIDER: 'lexical',
       ...env,
     },

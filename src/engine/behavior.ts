@@ -1,4 +1,3 @@
-import { BehaviorAbortedError } from './errors';
 import { BehaviorConfigs, BehaviorResults, BehaviorType, Submission } from './types';
 import { ChatClient } from './llm/chat-client';
 import { Embedder } from './vectors/embedder';
@@ -28,8 +27,3 @@ export interface BehaviorContext<C> {
 export type BehaviorFn<T extends BehaviorType> = (
   ctx: BehaviorContext<BehaviorConfigs[T]>,
 ) => Promise<BehaviorResults[T]>;
-
-/** A checkpoint for code that has only a signal (tests, benchmarks, providers). */
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new BehaviorAbortedError(String(signal.reason ?? 'aborted'));
-}

@@ -38,3 +38,8 @@ export interface SerializedFailure {
   kind: BehaviorFailureKind;
   message: string;
 }
+
+/** A checkpoint for code that has only a signal (tests, benchmarks, providers). */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new BehaviorAbortedError(String(signal.reason ?? 'aborted'));
+}

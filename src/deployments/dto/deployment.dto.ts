@@ -61,7 +61,7 @@ export class UpdateDeploymentDto {
 /** Response shape of a deployment; built by toDeploymentDto, never the stored record itself. */
 export class DeploymentDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() title!: string;
+  title!: string;
   @ApiProperty(behaviorsSchema) behaviors!: Record<string, BehaviorDefinitionDto>;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
@@ -86,7 +86,7 @@ export class PageQueryDto {
 
 export class DeploymentPageDto {
   @ApiProperty({ type: [DeploymentDto] }) items!: DeploymentDto[];
-  @ApiProperty() page!: number;
-  @ApiProperty() page_size!: number;
-  @ApiProperty() total!: number;
+  @ApiProperty({ type: 'integer' }) page!: number;
+  @ApiProperty({ type: 'integer' }) page_size!: number;
+  @ApiProperty({ type: 'integer' }) total!: number;
 }

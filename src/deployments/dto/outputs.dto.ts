@@ -42,7 +42,7 @@ export class HistoryEntryDto {
   @ApiProperty({ example: 'group_assignment' }) behavior_type!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) started_at!: string | null;
   @ApiProperty({ format: 'date-time' }) finished_at!: string;
-  @ApiProperty() success!: boolean;
+  success!: boolean;
   @ApiProperty({ enum: ['succeeded', 'failed', 'cancelled'] }) outcome!: string;
   @ApiProperty({ type: Number, nullable: true }) execution_time_seconds!: number | null;
   @ApiProperty({ type: Number, nullable: true }) input_student_count!: number | null;

@@ -46,7 +46,7 @@ export class StoredSubmissionDto extends SubmissionDto {
 
 export class SubmissionPageDto {
   @ApiProperty({ type: [StoredSubmissionDto] }) submissions!: StoredSubmissionDto[];
-  @ApiProperty() page!: number;
-  @ApiProperty() page_size!: number;
-  @ApiProperty() total!: number;
+  @ApiProperty({ type: 'integer' }) page!: number;
+  @ApiProperty({ type: 'integer' }) page_size!: number;
+  @ApiProperty({ type: 'integer' }) total!: number;
 }

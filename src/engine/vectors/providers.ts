@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../behavior';
+import { throwIfAborted } from '../errors';
 
 /** A source of sentence vectors. Vectors need not be unit length; the embedder normalises. */
 export interface EmbeddingProvider {

@@ -21,7 +21,7 @@ export class GroupingMetadataDto {
   @ApiProperty({ example: 4 }) group_size_target!: number;
   @ApiProperty({ enum: ['students_per_group', 'number_of_groups'] }) group_size_mode!: string;
   @ApiProperty({ enum: ['homogeneous', 'diverse', 'mixed', 'random'] }) grouping_method!: string;
-  @ApiProperty() includes_explanations!: boolean;
+  includes_explanations!: boolean;
   @ApiProperty({ example: 'Group Assignment' }) label!: string;
   @ApiProperty({
     type: Number,
@@ -50,12 +50,12 @@ export class ThemeDto {
 }
 
 export class ThemeMetadataDto {
-  @ApiProperty() total_students!: number;
-  @ApiProperty() total_themes!: number;
+  @ApiProperty({ type: 'integer' }) total_students!: number;
+  @ApiProperty({ type: 'integer' }) total_themes!: number;
   @ApiProperty({ type: Number, nullable: true }) requested_themes!: number | null;
   @ApiProperty({ example: 'kmeans' }) clustering_method!: string;
-  @ApiProperty() includes_llm_polish!: boolean;
-  @ApiProperty() label!: string;
+  includes_llm_polish!: boolean;
+  label!: string;
   @ApiProperty({ example: 'use-lite-512' }) embedding_provider!: string;
   @ApiProperty({ type: String, nullable: true }) embedding_fallback!: string | null;
   @ApiProperty({ enum: ['llm', 'keywords', 'mixed'] }) title_source!: string;
