@@ -66,8 +66,8 @@ async function startService(npmArgs: string[]): Promise<{ npm: ChildProcess; log
     },
   );
   let out = '';
-  npm.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  npm.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  npm.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const deadline = Date.now() + 90_000;
   while (!/Listening on/.test(out)) {
     if (npm.exitCode !== null || Date.now() > deadline)
