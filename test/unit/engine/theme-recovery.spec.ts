@@ -73,7 +73,17 @@ describe('theme creation recovers known themes (24 answers, 4 topics)', () => {
     await expect(runThemes([])).rejects.toThrow(BehaviorInputError);
   });
 
-  it('sanity: the fixture has the four topics it claims', () => {
-    expect(new Set(CLASS.map((s) => s.topic))).toEqual(new Set(TOPICS));
+  it('gives each of the four topics a theme of its own, mostly made of that topic', async () => {
+    const r = await runThemes(CLASS, { num_themes: 4 });
+    const majorities = r.themes.map((theme) => {
+      const topics = theme.student_names.map(topicOf);
+      const counts = TOPICS.map((topic) => topics.filter((t) => t === topic).length);
+      const most = Math.max(...counts);
+      return { topic: TOPICS[counts.indexOf(most)], share: most / topics.length };
+    });
+    // No topic merged into another's theme and none split in two: the majorities are exactly
+    // the four topics. The adjusted Rand index above tolerates either, this does not.
+    expect(majorities.map((m) => m.topic).sort()).toEqual([...TOPICS].sort());
+    for (const m of majorities) expect(m.share).toBeGreaterThanOrEqual(2 / 3);
   });
 });

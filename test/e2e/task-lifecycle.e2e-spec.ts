@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { BehaviorFailure } from '../../src/engine/errors';
+import { RedisKeys } from '../../src/redis/redis-keys';
+import { NewTask, SuccessOutput, TaskLifecycle } from '../../src/tasks/task-lifecycle.service';
+import { TaskStore } from '../../src/tasks/task.store';
+import { HistoryEntry, TaskRecord } from '../../src/tasks/task.types';
+import { testRedisUrl } from '../support/app';
+import { configService } from '../support/fakes';
+
+// The guarantees written at the top of src/tasks/lua/*.lua, checked against a real Redis: the
+// scripts, not the TypeScript around them, are what keep two processes from both winning.
+
+const RETENTION_S = 600;
+
+describe('TaskLifecycle scripts (real Redis)', () => {
+  let redis: Redis;
+  let keys: RedisKeys;
+  let lifecycle: TaskLifecycle;
+  let store: TaskStore;
+
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+  beforeEach(() => {
+    keys = new RedisKeys(`tl-${randomUUID().slice(0, 8)}`);
+    lifecycle = new TaskLifecycle(
+      redis,
+      keys,
+      configService({ TASK_RETENTION_SECONDS: String(RETENTION_S) }),
+    );
+    store = new TaskStore(redis, keys);
+  });
+
+  const newTask = (id: string, behaviorNumber = '1'): NewTask => ({
+    id,
+    deployment_id: 'd1',
+    behavior_number: behaviorNumber,
+    behavior_type: 'random_grouping',
+    mode: 'async',
+  });
+  const lockKey = (behaviorNumber = '1') => keys.behaviorLock('d1', behaviorNumber);
+  const record = async (id: string): Promise<TaskRecord> => {
+    const r = await store.get(id);
+    if (r === null) throw new Error(`task ${id} is gone`);
+    return r;
+  };
+  const history = async (): Promise<HistoryEntry[]> =>
+    (await redis.lrange(keys.history('d1'), 0, -1)).map((h) => JSON.parse(h) as HistoryEntry);
+  const success: SuccessOutput = {
+    result: '{"success":true,"groups":{}}',
+    variable: { name: 'group_1', value: '{"name":"group_1"}' },
+    groupsCreated: 0,
+    themesCreated: null,
+  };
+
+  describe('the per-behavior lock', () => {
+    it('refuses a second task while the holder is queued, then running, naming the holder', async () => {
+      expect(await lifecycle.create(newTask('a'))).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('b'))).toEqual({ created: false, holder: 'a' });
+      expect(await lifecycle.start('a', 8)).toBe('ok');
+      expect(await lifecycle.create(newTask('c'))).toEqual({ created: false, holder: 'a' });
+
+      // The refused tasks left nothing behind.
+      expect(await store.get('b')).toBeNull();
+      expect(await store.get('c')).toBeNull();
+      expect(await redis.smembers(keys.deploymentTasks('d1'))).toEqual(['a']);
+      expect(await redis.get(lockKey())).toBe('a');
+      // Another behavior of the same deployment has its own lock.
+      expect(await lifecycle.create(newTask('d', '2'))).toEqual({ created: true });
+    });
+
+    it('is taken over when its holder record expired or was deleted', async () => {
+      await lifecycle.create(newTask('a'));
+      await redis.del(keys.task('a')); // what expiry or a lost write leaves: a dangling lock
+      expect(await redis.get(lockKey())).toBe('a');
+
+      expect(await lifecycle.create(newTask('b'))).toEqual({ created: true });
+      expect(await redis.get(lockKey())).toBe('b');
+      expect((await record('b')).lifecycle).toBe('queued');
+    });
+
+    it('is taken over when its holder is terminal but the lock was never freed', async () => {
+      await lifecycle.create(newTask('a'));
+      // A terminal holder still named by the lock (e.g. written before finish freed locks).
+      await redis.hset(keys.task('a'), 'lifecycle', 'failed');
+
+      expect(await lifecycle.create(newTask('b'))).toEqual({ created: true });
+      expect(await redis.get(lockKey())).toBe('b');
+    });
+
+    it('is freed by its holder finishing, so the next trigger is accepted', async () => {
+      await lifecycle.create(newTask('a'));
+      expect(await lifecycle.fail(await record('a'), new BehaviorFailure('input', 'x'))).toBe('ok');
+      expect(await redis.exists(lockKey())).toBe(0);
+      expect(await lifecycle.create(newTask('b'))).toEqual({ created: true });
+    });
+
+    it("is freed only by its own holder: another task's end leaves it alone", async () => {
+      await lifecycle.create(newTask('a'));
+      await redis.set(lockKey(), 'someone-else');
+
+      expect(await lifecycle.fail(await record('a'), new BehaviorFailure('crashed', 'x'))).toBe(
+        'ok',
+      );
+      expect(await redis.get(lockKey())).toBe('someone-else');
+    });
+  });
+
+  it('never lets progress go down, and moves only a running task', async () => {
+    await lifecycle.create(newTask('a'));
+    await lifecycle.progress('a', 50, 'execution', 'Too early');
+    expect((await record('a')).progress).toBe(0); // queued: not moved
+
+    await lifecycle.start('a', 8);
+    expect((await record('a')).progress).toBe(10);
+    await lifecycle.progress('a', 60, 'execution', 'Clustering');
+    await lifecycle.progress('a', 40, 'execution', 'A late, lower update');
+    expect(await record('a')).toMatchObject({
+      progress: 60,
+      stage: 'execution',
+      status: 'Clustering',
+    });
+    await lifecycle.progress('a', 75, 'execution', 'Explaining');
+    expect((await record('a')).progress).toBe(75);
+  });
+
+  it("refuses a success once a cancel was asked for ('cancel'), then records the cancel", async () => {
+    await lifecycle.create(newTask('a'));
+    await lifecycle.start('a', 8);
+    expect(await lifecycle.requestCancel('a', 'Stop')).toBe('running');
+
+    expect(await lifecycle.succeed(await record('a'), success)).toBe('cancel');
+    expect(await record('a')).toMatchObject({ lifecycle: 'running', result: null });
+    expect(await history()).toEqual([]);
+    expect(await redis.hget(keys.variables('d1'), 'group_1')).toBeNull();
+
+    expect(await lifecycle.fail(await record('a'), new BehaviorFailure('cancelled', 'Stop'))).toBe(
+      'ok',
+    );
+    expect(await record('a')).toMatchObject({ lifecycle: 'cancelled', error_kind: 'cancelled' });
+  });
+
+  it('does not start a task with a pending cancel request', async () => {
+    await lifecycle.create(newTask('a'));
+    expect(await lifecycle.requestCancel('a', 'Stop')).toBe('queued');
+    expect(await lifecycle.start('a', 8)).toBe('cancel');
+    expect((await record('a')).lifecycle).toBe('queued');
+  });
+
+  it('keeps the first terminal write: later ends answer terminal and change nothing', async () => {
+    await lifecycle.create(newTask('a'));
+    await lifecycle.start('a', 8);
+    const running = await record('a');
+
+    expect(await lifecycle.fail(running, new BehaviorFailure('crashed', 'Boom'))).toBe('ok');
+    expect(await lifecycle.succeed(running, success)).toBe('terminal');
+    expect(await lifecycle.fail(running, new BehaviorFailure('cancelled', 'Late'))).toBe(
+      'terminal',
+    );
+    expect(await lifecycle.start('a', 8)).toBe('terminal');
+    expect(await lifecycle.requestCancel('a', 'Late')).toBe('failed');
+
+    expect(await record('a')).toMatchObject({
+      lifecycle: 'failed',
+      error: 'Boom',
+      error_kind: 'crashed',
+      result: null,
+      cancel_reason: null,
+    });
+    expect((await history()).map((h) => h.outcome)).toEqual(['failed']);
+    const ttl = await redis.ttl(keys.task('a'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(RETENTION_S);
+  });
+
+  it('records a success with its history row and output variable', async () => {
+    await lifecycle.create(newTask('a'));
+    await lifecycle.start('a', 8);
+    expect(await lifecycle.succeed(await record('a'), success)).toBe('ok');
+    expect(await record('a')).toMatchObject({
+      lifecycle: 'succeeded',
+      progress: 100,
+      result: success.result,
+    });
+    expect(await history()).toMatchObject([
+      { task_id: 'a', success: true, input_student_count: 8 },
+    ]);
+    expect(await redis.hget(keys.variables('d1'), 'group_1')).toBe('{"name":"group_1"}');
+  });
+
+  it("answers 'missing' for a task that does not exist", async () => {
+    const ghost = { ...newTask('ghost'), started_at: null, input_student_count: null };
+    expect(await lifecycle.fail(ghost, new BehaviorFailure('crashed', 'x'))).toBe('missing');
+    expect(await lifecycle.start('ghost', 1)).toBe('missing');
+    expect(await lifecycle.requestCancel('ghost', 'x')).toBe('missing');
+    expect(await redis.exists(keys.task('ghost'))).toBe(0);
+  });
+});
