@@ -47,7 +47,9 @@ export class TaskCancellation {
     const before = await this.lifecycle.requestCancel(record.id, reason);
     if (before === 'missing') return { kind: 'missing' };
     if (TERMINAL.includes(before)) return { kind: 'already', lifecycle: before };
-    return { kind: 'requested', final: await this.stop(record, reason, true) };
+    const final = await this.stop(record, reason, true);
+    // Gone while we waited: its deployment was deleted, which removes its tasks.
+    return final === null ? { kind: 'missing' } : { kind: 'requested', final };
   }
 
   /** Stops every unfinished task of a deployment without waiting for confirmations. */
@@ -68,29 +70,34 @@ export class TaskCancellation {
    * waits for the runner to confirm and, if no process answers in time (the worker died),
    * records the cancellation itself.
    */
-  private async stop(record: TaskRecord, reason: string, wait: boolean): Promise<TaskRecord> {
+  private async stop(
+    record: TaskRecord,
+    reason: string,
+    wait: boolean,
+  ): Promise<TaskRecord | null> {
     const removed =
       record.mode === 'async'
         ? await this.queue.removeIfWaiting(record.id, record.behavior_type)
         : 'gone';
     if (removed === 'removed') {
       await this.lifecycle.fail(record, new BehaviorFailure('cancelled', reason));
-      return (await this.store.get(record.id)) ?? record;
+      return this.store.get(record.id);
     }
     await this.bus.publish(record.id, reason);
     if (wait) {
       const deadline = Date.now() + this.graceMs + CONFIRM_MARGIN_MS;
       while (Date.now() < deadline) {
         const current = await this.store.get(record.id);
-        if (current === null || TERMINAL.includes(current.lifecycle)) return current ?? record;
+        if (current === null || TERMINAL.includes(current.lifecycle)) return current;
         await sleep(POLL_MS);
       }
     }
-    const latest = (await this.store.get(record.id)) ?? record;
+    const latest = await this.store.get(record.id);
+    if (latest === null) return null;
     await this.lifecycle.fail(
       latest,
       new BehaviorFailure('cancelled', wait ? `${reason} (no running worker answered)` : reason),
     );
-    return (await this.store.get(record.id)) ?? latest;
+    return this.store.get(record.id);
   }
 }
