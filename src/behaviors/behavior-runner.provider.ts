@@ -9,6 +9,7 @@ export function threadSettings(config: AppConfig): ThreadSettings {
   return {
     enableTestBehaviors: config.enableTestBehaviors,
     redisUrl: config.redisUrl,
+    redisTlsCa: config.redisTlsCa,
     keyPrefix: config.keyPrefix,
     embeddingProvider: config.embeddingProvider,
     embeddingEndpoint: config.embeddingEndpoint,
