@@ -3,11 +3,18 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { AppConfig, DEFAULT_REDIS_URL, loadAppConfigOrExit } from './config/app-config';
 import {
+  checkCanListen,
+  exitOnStartupError,
+  listenFailure,
+  StartupFailure,
+} from './config/startup-failure';
+import {
   PrivateRedis,
   redisAnswers,
   redisServerInstalled,
   startPrivateRedis,
 } from './redis/private-redis';
+import { redisStartupProblem } from './redis/redis-probe';
 
 /**
  * With no REDIS_URL and nothing on 127.0.0.1:6379, start a private redis-server so that one
@@ -35,6 +42,10 @@ async function resolveRedis(
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   const loaded = loadAppConfigOrExit(process.env);
+  // Problems an operator fixes end in one line (exitOnStartupError), before the app is built.
+  await checkCanListen(loaded.host, loaded.port);
+  const redisProblem = await redisStartupProblem(loaded.redisUrl, loaded.redisTlsCa);
+  if (redisProblem !== null) throw new StartupFailure(redisProblem);
   const redis = await resolveRedis(loaded, process.env.REDIS_URL !== undefined, logger);
   const config = { ...loaded, redisUrl: redis.url };
   const app = await createApp(config);
@@ -49,7 +60,9 @@ async function bootstrap(): Promise<void> {
         .finally(() => process.exit(0));
     });
   }
-  await app.listen(config.port, config.host);
+  await app.listen(config.port, config.host).catch((err: unknown) => {
+    throw listenFailure(err, config.host, config.port) ?? err;
+  });
   const workers = config.embeddedWorkers
     ? `with embedded workers on ${config.workerQueues.join(', ')}`
     : 'without workers';
@@ -58,4 +71,4 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-void bootstrap();
+bootstrap().catch(exitOnStartupError);

@@ -11,6 +11,7 @@ export function threadSettings(config: AppConfig): ThreadSettings {
   return {
     behaviorModules: config.behaviorModules,
     redisUrl: config.redisUrl,
+    redisTlsCa: config.redisTlsCa,
     keyPrefix: config.keyPrefix,
     embeddingProvider: config.embeddingProvider,
     embeddingEndpoint: config.embeddingEndpoint,

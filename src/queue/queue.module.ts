@@ -16,7 +16,7 @@ import { ALL_QUEUES } from './jobs';
       useFactory: (config: TypedConfigService) => {
         const app = appConfigOf(config);
         return {
-          connection: redisOptionsFromUrl(app.redisUrl),
+          connection: redisOptionsFromUrl(app.redisUrl, app.redisTlsCa),
           prefix: new RedisKeys(app.keyPrefix).bullPrefix(),
         };
       },

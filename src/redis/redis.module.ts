@@ -18,9 +18,9 @@ export const REDIS = Symbol('REDIS');
  * Commands fail at once while Redis is down (no offline queue), so HTTP callers get a 503
  * straight away instead of hanging; the client keeps reconnecting in the background.
  */
-export function createRedisClient(url: string, name: string): Redis {
+export function createRedisClient(url: string, name: string, tlsCa: string | null = null): Redis {
   const client = new Redis({
-    ...redisOptionsFromUrl(url),
+    ...redisOptionsFromUrl(url, tlsCa),
     connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -46,8 +46,10 @@ export function isRedisUnavailable(err: unknown, client: Redis): boolean {
     {
       provide: REDIS,
       inject: [ConfigService],
-      useFactory: (config: TypedConfigService) =>
-        createRedisClient(appConfigOf(config).redisUrl, 'store'),
+      useFactory: (config: TypedConfigService) => {
+        const app = appConfigOf(config);
+        return createRedisClient(app.redisUrl, 'store', app.redisTlsCa);
+      },
     },
     {
       provide: RedisKeys,

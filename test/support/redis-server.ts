@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisAnswers } from '../../src/redis/private-redis';
+import { probeRedis } from '../../src/redis/redis-probe';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -30,6 +31,8 @@ export interface TestRedisOptions {
   port?: number;
   /** Keep data in this folder with append-only persistence, so a restart keeps it. */
   persistDir?: string;
+  /** Require this password (AUTH); the url then carries it. */
+  requirepass?: string;
 }
 
 /**
@@ -56,13 +59,19 @@ export async function startTestRedis(
       'always',
       '--dir',
       dir,
+      ...(options.requirepass === undefined ? [] : ['--requirepass', options.requirepass]),
     ],
     { stdio: 'ignore' },
   );
   let failed: Error | null = null;
   child.once('error', (err) => (failed = err));
   const deadline = Date.now() + 10_000;
-  while (!(await redisAnswers('127.0.0.1', port))) {
+  // With a password, PING answers -NOAUTH rather than +PONG: that is Redis up all the same.
+  const up = async () =>
+    options.requirepass === undefined
+      ? redisAnswers('127.0.0.1', port)
+      : (await probeRedis({ host: '127.0.0.1', port }, 500)).kind === 'redis';
+  while (!(await up())) {
     if (failed !== null || child.exitCode !== null) {
       throw new Error(
         'Could not start redis-server for the tests: install it (apt-get install -y redis-server) ' +
@@ -75,7 +84,10 @@ export async function startTestRedis(
   return {
     port,
     dir,
-    url: `redis://127.0.0.1:${port}`,
+    url:
+      options.requirepass === undefined
+        ? `redis://127.0.0.1:${port}`
+        : `redis://:${encodeURIComponent(options.requirepass)}@127.0.0.1:${port}`,
     process: child,
     stop: () =>
       new Promise((resolve) => {

@@ -1,39 +1,458 @@
-import { ConfigError, loadAppConfig } from '../../src/config/app-config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import {
+  AppConfig,
+  ConfigError,
+  DEFAULT_REDIS_URL,
+  loadAppConfig,
+  loadAppConfigOrExit,
+} from '../../src/config/app-config';
+import {
+  AppConfigModule,
+  appConfigOf,
+  TypedConfigService,
+  validate,
+} from '../../src/config/config.module';
+import { maskRedisUrl, redisOptionsFromUrl } from '../../src/redis/redis-options';
+
+/** A self-signed CA certificate (public, no key here), for REDIS_TLS_CA. */
+const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUZgLIzbsuLYEb3mOeWAukYev6Sx4wCgYIKoZIzj0EAwIw
+IjEgMB4GA1UEAwwXYmVoYXZpb3ItcnVubmVyIHRlc3QgQ0EwIBcNMjYxMTI5MTkz
+NzI5WhgPMjEyNjExMDUxOTM3MjlaMCIxIDAeBgNVBAMMF2JlaGF2aW9yLXJ1bm5l
+ciB0ZXN0IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEyWkdAMnEorhpjX+K
+IVU7A2CT8k4nXcuXoRvPq8v26rpL/KdGhqC9M6bpWZHDViatnqJVsHd21uSCUof2
+/wwesKNTMFEwHQYDVR0OBBYEFMyxKHxuWOm8eDytOCiz2Ql6d7iXMB8GA1UdIwQY
+MBaAFMyxKHxuWOm8eDytOCiz2Ql6d7iXMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZI
+zj0EAwIDSAAwRQIhANvvPjv1AUfSiXM+/tIzTUoaeMgGeMW6P+ydM0WeNrPIAiA6
+D22PW18U5/x/7UGnnE/oppHrKvYnduAy5PWGCk/eCg==
+-----END CERTIFICATE-----
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'app-config-spec-'));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** The lines a bad environment gives (fails the test if it is accepted). */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadAppConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const lines = (err as ConfigError).message.split('\n');
+    expect(lines).toEqual((err as ConfigError).problems);
+    return lines;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+/** The one line a bad environment gives. */
+function oneProblem(env: Record<string, string>): string {
+  const lines = problems(env);
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
 
 describe('loadAppConfig', () => {
-  it('has the design note defaults when nothing is set', () => {
+  it('keeps every default when nothing is set, and listens on 127.0.0.1 only', () => {
     const c = loadAppConfig({});
-    expect(c.softTimeLimitMs).toBe(300_000);
-    expect(c.hardTimeLimitMs).toBe(600_000);
-    expect(c.workerConcurrency).toBe(1);
-    expect(c.cancelGraceMs).toBe(5_000);
-    expect(c.taskRetentionSeconds).toBe(86_400);
-    expect(c.embeddedWorkers).toBe(true);
-    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c).toEqual<AppConfig>({
+      host: '127.0.0.1',
+      port: 3000,
+      redisUrl: DEFAULT_REDIS_URL,
+      redisTlsCa: null,
+      keyPrefix: 'br',
+      embeddedWorkers: true,
+      workerConcurrency: 1,
+      syncConcurrency: 2,
+      softTimeLimitMs: 300_000,
+      hardTimeLimitMs: 600_000,
+      cancelGraceMs: 5_000,
+      taskRetentionSeconds: 86_400,
+      maxBodySize: '10mb',
+      maxSubmissionsPerRequest: 5_000,
+      maxSubmissionsPerDeployment: 100_000,
+      maxTextLength: 20_000,
+      behaviorModules: [],
+      workerQueues: ['group-assignment', 'theme-creation', 'light-behaviors'],
+      queueConcurrency: { 'group-assignment': 1, 'theme-creation': 1, 'light-behaviors': 1 },
+      embeddingProvider: 'model',
+      embeddingEndpoint: null,
+      llm: null,
+      logLevel: 'log',
+    });
+    expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
 
-  it('reads numbers and booleans from strings', () => {
+  it('treats an empty variable as unset', () => {
+    expect(loadAppConfig({ PORT: '', EMBEDDED_WORKERS: '', HOST: '' })).toMatchObject({
+      port: 3000,
+      embeddedWorkers: true,
+      host: '127.0.0.1',
+    });
+  });
+
+  it('reads numbers, booleans, sizes and endpoints from strings', () => {
     const c = loadAppConfig({
+      HOST: '0.0.0.0',
+      PORT: '8080',
       WORKER_CONCURRENCY: '3',
       EMBEDDED_WORKERS: 'false',
       SOFT_TIME_LIMIT_MS: '1000',
-      HARD_TIME_LIMIT_MS: '2000',
+      HARD_TIME_LIMIT_MS: '1000',
+      CANCEL_GRACE_MS: '0',
+      MAX_BODY_SIZE: '512kb',
+      LOG_LEVEL: 'DEBUG',
+      EMBEDDING_PROVIDER: 'openai',
+      EMBEDDING_BASE_URL: 'http://127.0.0.1:9000/v1/',
+      EMBEDDING_MODEL: 'e5',
+      LLM_BASE_URL: 'https://llm.example.org/v1',
+      LLM_MODEL: 'small',
+      LLM_API_KEY: 'sk-123',
+      LLM_PARALLELISM: '8',
     });
-    expect([c.workerConcurrency, c.embeddedWorkers, c.softTimeLimitMs, c.hardTimeLimitMs]).toEqual([
-      3,
-      false,
-      1000,
-      2000,
-    ]);
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      workerConcurrency: 3,
+      embeddedWorkers: false,
+      softTimeLimitMs: 1000,
+      hardTimeLimitMs: 1000,
+      cancelGraceMs: 0,
+      maxBodySize: '512kb',
+      logLevel: 'debug',
+      embeddingProvider: 'openai',
+      embeddingEndpoint: { baseUrl: 'http://127.0.0.1:9000/v1', model: 'e5', apiKey: '' },
+      llm: {
+        baseUrl: 'https://llm.example.org/v1',
+        model: 'small',
+        apiKey: 'sk-123',
+        timeoutMs: 20_000,
+        parallelism: 8,
+      },
+    });
   });
 
-  it('refuses bad values with one message naming each variable', () => {
-    expect(() => loadAppConfig({ WORKER_CONCURRENCY: 'many', PORT: '-1' })).toThrow(
-      /WORKER_CONCURRENCY[\s\S]*PORT|PORT[\s\S]*WORKER_CONCURRENCY/,
+  describe('gives exactly one line per bad variable, naming it, its value and what is allowed', () => {
+    it.each([
+      [{ REDIS_URL: 'garbage' }, 'REDIS_URL="garbage": must look like redis://'],
+      [{ PORT: 'abc' }, 'PORT="abc": must be a whole number from 0 to 65535'],
+      [{ PORT: '65536' }, 'PORT="65536": must be a whole number from 0 to 65535'],
+      [{ EMBEDDED_WORKERS: 'ture' }, 'EMBEDDED_WORKERS="ture": must be true or false'],
+      [{ MAX_BODY_SIZE: 'lots' }, 'MAX_BODY_SIZE="lots": must be a size such as 10mb, 512kb'],
+      [{ HOST: 'not-a-host' }, 'HOST="not-a-host": must be an IP address'],
+      [
+        { WORKER_CONCURRENCY: '65' },
+        'WORKER_CONCURRENCY="65": must be a whole number from 1 to 64',
+      ],
+      [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL="verbose": must be one of error, warn, log, debug'],
+      [{ EMBEDDING_PROVIDER: 'bert' }, 'EMBEDDING_PROVIDER="bert": must be one of model, openai'],
+      [{ LLM_BASE_URL: 'ftp://x', LLM_MODEL: 'm' }, 'LLM_BASE_URL="ftp://x": must be an http://'],
+    ])('%j', (env, start) => {
+      const line = oneProblem(env);
+      expect(line.startsWith(start)).toBe(true);
+    });
+
+    it('says what a host is in the HOST message', () => {
+      expect(oneProblem({ HOST: 'not-a-host' })).toBe(
+        'HOST="not-a-host": must be an IP address (127.0.0.1 for this machine only, 0.0.0.0 or :: ' +
+          'for every interface), localhost, or a host name with a dot such as api.example.org',
+      );
+    });
+
+    it('lists every bad variable at once, each once', () => {
+      const lines = problems({
+        PORT: 'abc',
+        EMBEDDED_WORKERS: 'ture',
+        MAX_BODY_SIZE: 'lots',
+        HOST: 'not-a-host',
+        REDIS_URL: 'garbage',
+        SOFT_TIME_LIMIT_MS: '5000',
+        HARD_TIME_LIMIT_MS: '1000',
+      });
+      expect(lines.map((l) => l.split('=')[0]).sort()).toEqual(
+        [
+          'EMBEDDED_WORKERS',
+          'HOST',
+          'MAX_BODY_SIZE',
+          'PORT',
+          'REDIS_URL',
+          'SOFT_TIME_LIMIT_MS',
+        ].sort(),
+      );
+    });
+  });
+
+  it('accepts only plain digit strings as integers', () => {
+    for (const bad of ['1e3', '12abc', '-1', ' 3', '3 ', '3.0', '+3', '0x10', 'Infinity']) {
+      expect(oneProblem({ CANCEL_GRACE_MS: bad })).toBe(
+        `CANCEL_GRACE_MS=${JSON.stringify(bad)}: must be a whole number of at least 0, in digits only`,
+      );
+    }
+    expect(loadAppConfig({ CANCEL_GRACE_MS: '1000' }).cancelGraceMs).toBe(1000);
+  });
+
+  it('reads booleans strictly, for every boolean variable', () => {
+    const cases: [string, boolean][] = [
+      ['true', true],
+      ['TRUE', true],
+      ['1', true],
+      ['yes', true],
+      ['Yes', true],
+      ['false', false],
+      ['False', false],
+      ['0', false],
+      ['no', false],
+      ['NO', false],
+    ];
+    for (const [text, value] of cases) {
+      const c = loadAppConfig({ EMBEDDED_WORKERS: text });
+      expect(c.embeddedWorkers).toEqual(value);
+    }
+    for (const variable of ['EMBEDDED_WORKERS']) {
+      for (const bad of ['ture', 'on', 'off', 'y', 'n', '2', ' true']) {
+        expect(oneProblem({ [variable]: bad })).toBe(
+          `${variable}=${JSON.stringify(bad)}: must be true or false (or 1/0, yes/no)`,
+        );
+      }
+    }
+  });
+
+  it('reads the queues a worker serves and the jobs at once on each', () => {
+    const c = loadAppConfig({
+      WORKER_QUEUES: ' theme-creation, group-assignment ,',
+      WORKER_CONCURRENCY: '2',
+      THEME_CREATION_CONCURRENCY: '4',
+    });
+    expect(c.workerQueues).toEqual(['theme-creation', 'group-assignment']);
+    expect(c.queueConcurrency).toEqual({
+      'group-assignment': 2,
+      'theme-creation': 4,
+      'light-behaviors': 2,
+    });
+    expect(oneProblem({ WORKER_QUEUES: 'themes' })).toBe(
+      'WORKER_QUEUES="themes": must list some of group-assignment, theme-creation, light-behaviors (not themes)',
     );
-    expect(() => loadAppConfig({ SOFT_TIME_LIMIT_MS: '5000', HARD_TIME_LIMIT_MS: '1000' })).toThrow(
-      ConfigError,
+    expect(oneProblem({ WORKER_QUEUES: ',' })).toBe(
+      'WORKER_QUEUES=",": must list at least one item, separated by commas',
     );
-    expect(() => loadAppConfig({ EMBEDDING_PROVIDER: 'openai' })).toThrow(/EMBEDDING_BASE_URL/);
+  });
+
+  it('reads MAX_BODY_SIZE as body-parser does, refusing what it would misread', () => {
+    for (const good of ['10mb', '512kb', '1048576', '1.5MB', '2 gb', '100b']) {
+      expect(loadAppConfig({ MAX_BODY_SIZE: good }).maxBodySize).toBe(good);
+    }
+    for (const bad of ['lots', '12abc', '0', '-1mb', '1.5', 'mb', '10 m']) {
+      expect(oneProblem({ MAX_BODY_SIZE: bad })).toBe(
+        `MAX_BODY_SIZE=${JSON.stringify(bad)}: must be a size such as 10mb, 512kb or 1048576 (bytes)`,
+      );
+    }
+  });
+
+  it('accepts IP addresses, localhost and dotted names as HOST, nothing else', () => {
+    for (const good of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'api.example.org']) {
+      expect(loadAppConfig({ HOST: good }).host).toBe(good);
+    }
+    for (const bad of ['not-a-host', 'under_score.example', 'a b', '1.2.3', '[::1]', '-x.org']) {
+      expect(oneProblem({ HOST: bad }).startsWith(`HOST=${JSON.stringify(bad)}: must be`)).toBe(
+        true,
+      );
+    }
+  });
+
+  it('names both time limits when the soft one is above the hard one', () => {
+    expect(oneProblem({ SOFT_TIME_LIMIT_MS: '5000', HARD_TIME_LIMIT_MS: '1000' })).toBe(
+      'SOFT_TIME_LIMIT_MS="5000": must not be above HARD_TIME_LIMIT_MS (1000): the soft limit ' +
+        'asks a behavior to stop before the hard limit kills it',
+    );
+    expect(oneProblem({ HARD_TIME_LIMIT_MS: '1000' })).toMatch(
+      /^HARD_TIME_LIMIT_MS="1000": must not be below SOFT_TIME_LIMIT_MS \(300000 by default\)/,
+    );
+    expect(oneProblem({ SOFT_TIME_LIMIT_MS: '700000' })).toMatch(
+      /^SOFT_TIME_LIMIT_MS="700000": must not be above HARD_TIME_LIMIT_MS \(600000 by default\)/,
+    );
+  });
+
+  it('wants both halves of an endpoint', () => {
+    expect(oneProblem({ EMBEDDING_PROVIDER: 'openai' })).toBe(
+      'EMBEDDING_PROVIDER="openai": needs EMBEDDING_BASE_URL and EMBEDDING_MODEL to be set as well',
+    );
+    expect(oneProblem({ LLM_BASE_URL: 'http://127.0.0.1:1' })).toMatch(
+      /^LLM_BASE_URL="http:\/\/127.0.0.1:1": needs LLM_MODEL to be set as well/,
+    );
+    expect(oneProblem({ LLM_MODEL: 'small' })).toMatch(
+      /^LLM_MODEL="small": needs LLM_BASE_URL to be set as well/,
+    );
+  });
+
+  describe('REDIS_URL', () => {
+    it('accepts what ioredis accepts: redis://, rediss://, user and password, a db number', () => {
+      for (const url of [
+        'redis://127.0.0.1:6379',
+        'redis://localhost',
+        'redis://redis:6379/0',
+        'redis://:p%40ss@cache.internal:6380/3',
+        'redis://app:secret@10.0.0.5:6379/15',
+        'rediss://default:secret@redis.example.org:6380',
+        'redis://[::1]:6379/2',
+      ]) {
+        expect(loadAppConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+      }
+    });
+
+    it('refuses anything else with one line, the password masked', () => {
+      const cases: [string, string][] = [
+        ['garbage', 'REDIS_URL="garbage": must look like redis://'],
+        ['localhost:6379', 'REDIS_URL="localhost:6379": must look like redis://'],
+        ['http://u:hunter2@h:6379', 'REDIS_URL="http://u:***@h:6379": must start with redis://'],
+        ['redis://u:hunter2@h:99999', 'REDIS_URL="redis://u:***@h:99999": has a bad port'],
+        ['redis://u:hunter2@h:port', 'REDIS_URL="redis://u:***@h:port": has a bad port'],
+        ['redis://u:hunter2@h:6379/x', 'REDIS_URL="redis://u:***@h:6379/x": has a bad database'],
+        ['redis://h:6379/1.5', 'REDIS_URL="redis://h:6379/1.5": has a bad database'],
+        ['redis://:hun/ter2@h', 'REDIS_URL="redis://:***@h": cannot be read: URL-encode'],
+        ['redis://:hunter2%zz@h', 'REDIS_URL="redis://:***@h": has a user name or password'],
+        ['redis://h?password=x', 'REDIS_URL="redis://h?password=x": must not have a ?query'],
+        ['redis://:hunter2@:6379', 'REDIS_URL="redis://:***@:6379": needs a host'],
+      ];
+      for (const [url, start] of cases) {
+        const line = oneProblem({ REDIS_URL: url });
+        expect(line.startsWith(start)).toBe(true);
+        expect(line).not.toContain('hunter2');
+        expect(line).not.toContain('hun/ter2');
+      }
+    });
+
+    it('masks the password in any text', () => {
+      expect(maskRedisUrl('redis://user:s3cret@host:6379')).toBe('redis://user:***@host:6379');
+      expect(maskRedisUrl('rediss://:s3c@ret@host/2')).toBe('rediss://:***@host/2');
+      expect(maskRedisUrl('redis://host:6379')).toBe('redis://host:6379');
+      expect(maskRedisUrl('s3cret@host')).toBe('***@host');
+    });
+  });
+
+  describe('redisOptionsFromUrl', () => {
+    it('gives ioredis the host, port, decoded credentials and db number', () => {
+      expect(redisOptionsFromUrl('redis://us%40er:p%3Ass%2F@cache.internal:6380/3')).toEqual({
+        host: 'cache.internal',
+        port: 6380,
+        username: 'us@er',
+        password: 'p:ss/',
+        db: 3,
+        tls: undefined,
+      });
+      expect(redisOptionsFromUrl('redis://:secret@[::1]')).toMatchObject({
+        host: '::1',
+        port: 6379,
+        username: undefined,
+        password: 'secret',
+        db: 0,
+      });
+    });
+
+    it('turns TLS on for rediss://, with the CA when there is one', () => {
+      expect(redisOptionsFromUrl('rediss://h:6380').tls).toEqual({});
+      expect(redisOptionsFromUrl('rediss://h:6380', TEST_CA_PEM).tls).toEqual({ ca: TEST_CA_PEM });
+      expect(redisOptionsFromUrl('redis://h:6379', TEST_CA_PEM).tls).toBeUndefined();
+    });
+
+    it('throws the same masked line for a bad URL', () => {
+      expect(() => redisOptionsFromUrl('redis://u:hunter2@h:0')).toThrow(
+        'REDIS_URL="redis://u:***@h:0": has a bad port: the port must be a whole number from 1 to 65535',
+      );
+    });
+  });
+
+  describe('REDIS_TLS_CA', () => {
+    it('reads the CA file at start, for rediss://', () => {
+      const path = file('ca.pem', TEST_CA_PEM);
+      const c = loadAppConfig({ REDIS_URL: 'rediss://redis.example.org:6380', REDIS_TLS_CA: path });
+      expect(c.redisTlsCa).toBe(TEST_CA_PEM);
+    });
+
+    it('stops the start with one line when the file is missing or not a certificate', () => {
+      const missing = join(dir, 'missing.pem');
+      expect(oneProblem({ REDIS_URL: 'rediss://h', REDIS_TLS_CA: missing })).toBe(
+        `REDIS_TLS_CA="${missing}": must be the path of a PEM CA certificate, but there is no such file`,
+      );
+      const notPem = file('not.pem', 'hello');
+      expect(oneProblem({ REDIS_URL: 'rediss://h', REDIS_TLS_CA: notPem })).toMatch(
+        /^REDIS_TLS_CA=".*not\.pem": must be a PEM CA certificate/,
+      );
+      expect(oneProblem({ REDIS_URL: 'rediss://h', REDIS_TLS_CA: dir })).toMatch(
+        /but that is a folder$/,
+      );
+    });
+
+    it('is refused with redis:// rather than silently ignored', () => {
+      const path = file('ca2.pem', TEST_CA_PEM);
+      expect(oneProblem({ REDIS_TLS_CA: path })).toBe(
+        `REDIS_TLS_CA="${path}": is only used with TLS: make REDIS_URL start with rediss://, or unset REDIS_TLS_CA`,
+      );
+    });
+  });
+});
+
+describe('loadAppConfigOrExit', () => {
+  it('prints one line per bad variable to stderr and exits 1, without a stack trace', () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(() => loadAppConfigOrExit({ PORT: 'abc', EMBEDDED_WORKERS: 'ture' })).toThrow(
+        'exit 1',
+      );
+      expect(exit).toHaveBeenCalledWith(1);
+      expect(error).toHaveBeenCalledTimes(1);
+      const printed = String(error.mock.calls[0][0]);
+      expect(printed.split('\n')).toEqual([
+        'PORT="abc": must be a whole number from 0 to 65535, in digits only',
+        'EMBEDDED_WORKERS="ture": must be true or false (or 1/0, yes/no)',
+      ]);
+      expect(printed).not.toMatch(/\n\s+at /);
+    } finally {
+      exit.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it('returns the config when it is valid', () => {
+    expect(loadAppConfigOrExit({ PORT: '4000' }).port).toBe(4000);
+  });
+});
+
+describe('ConfigModule.forRoot({ validate })', () => {
+  it('validates with the same schema and serves the typed config under "app"', async () => {
+    const envFile = file('good.env', 'PORT=4100\nEMBEDDED_WORKERS=no\n');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({ envFilePath: envFile, validatePredefined: false, validate }),
+      ],
+    }).compile();
+    const config = appConfigOf(moduleRef.get<TypedConfigService>(ConfigService));
+    expect([config.port, config.embeddedWorkers, config.host]).toEqual([4100, false, '127.0.0.1']);
+  });
+
+  it('refuses a bad environment with the same lines', async () => {
+    const envFile = file('bad.env', 'PORT=abc\n');
+    await expect(
+      ConfigModule.forRoot({ envFilePath: envFile, validatePredefined: false, validate }),
+    ).rejects.toThrow(
+      new ConfigError(['PORT="abc": must be a whole number from 0 to 65535, in digits only']),
+    );
+  });
+
+  it('AppConfigModule.forRoot(config) serves a config loaded before Nest starts', async () => {
+    const loaded = loadAppConfig({ PORT: '4200' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppConfigModule.forRoot(loaded)],
+    }).compile();
+    expect(appConfigOf(moduleRef.get<TypedConfigService>(ConfigService))).toBe(loaded);
   });
 });

@@ -39,6 +39,8 @@ export interface ThreadSettings {
   behaviorModules?: readonly string[];
   /** Where the vector cache lives. */
   redisUrl?: string;
+  /** PEM of the CA for a rediss:// redisUrl (REDIS_TLS_CA). */
+  redisTlsCa?: string | null;
   keyPrefix?: string;
   embeddingProvider?: 'model' | 'openai' | 'lexical';
   embeddingEndpoint?: EndpointSettings | null;

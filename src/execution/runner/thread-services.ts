@@ -20,7 +20,7 @@ export function threadServices(settings: ThreadSettings): ThreadServices {
   if (settings.redisUrl && settings.keyPrefix && settings.embeddingProvider !== 'lexical') {
     const keys = new RedisKeys(settings.keyPrefix);
     const redis = new Redis({
-      ...redisOptionsFromUrl(settings.redisUrl),
+      ...redisOptionsFromUrl(settings.redisUrl, settings.redisTlsCa),
       connectionName: 'vector-cache',
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
