@@ -141,6 +141,8 @@ export class BehaviorsService {
         return { behavior_number: behaviorNumber, ...outcome.result };
       case 'failed':
         throw new RunFailedError(outcome.failure.kind, outcome.failure.message, extras);
+      case 'requeued': // only queue jobs are put back; never expected for a synchronous run
+        throw new RunFailedError('interrupted', 'The run was interrupted', extras);
       case 'skipped':
         throw new RunFailedError(
           'not_started',

@@ -30,6 +30,7 @@ const RUN_FAILURE_STATUS: Record<RunFailureReason, number> = {
   cancelled: 409,
   not_started: 409,
   crashed: 500,
+  interrupted: 503,
 };
 
 /** The one place that chooses a status code for a domain error. */

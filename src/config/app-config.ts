@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import bytes from 'bytes';
 import { z } from 'zod';
-import { maskRedisUrl, readRedisUrl } from '../redis/redis-options';
+import { maskRedisUrl, readRedisUrl } from './redis-url';
 
 export const WORKER_QUEUE_NAMES = [
   'group-assignment',
@@ -34,6 +34,16 @@ export interface AppConfig {
   softTimeLimitMs: number;
   hardTimeLimitMs: number;
   cancelGraceMs: number;
+  /** A running task's lease: renewed by its runner; past it the run counts as lost. */
+  taskLeaseMs: number;
+  /** On SIGTERM a worker lets running jobs finish this long, then puts them back on the queue. */
+  workerShutdownGraceMs: number;
+  /** On SIGTERM the API lets synchronous runs finish this long, then answers them 503. */
+  shutdownGraceMs: number;
+  /** How often a worker looks for jobs whose worker was lost (BullMQ's stalled check). */
+  stalledIntervalMs: number;
+  /** A task whose worker is lost more often than this ends FAILURE. */
+  maxLostWorkers: number;
   taskRetentionSeconds: number;
   maxBodySize: string;
   maxSubmissionsPerRequest: number;
@@ -251,6 +261,11 @@ const environmentSchema = z
     SOFT_TIME_LIMIT_MS: integer(1),
     HARD_TIME_LIMIT_MS: integer(1),
     CANCEL_GRACE_MS: integer(0),
+    TASK_LEASE_MS: integer(1000),
+    WORKER_SHUTDOWN_GRACE_MS: integer(0),
+    SHUTDOWN_GRACE_MS: integer(0),
+    STALLED_INTERVAL_MS: integer(500),
+    MAX_LOST_WORKERS: integer(0, 100),
     TASK_RETENTION_SECONDS: integer(1),
     MAX_BODY_SIZE: byteSize(),
     MAX_SUBMISSIONS_PER_REQUEST: integer(1),
@@ -352,6 +367,11 @@ function toAppConfig(env: Environment): AppConfig {
     softTimeLimitMs: env.SOFT_TIME_LIMIT_MS ?? DEFAULT_SOFT_TIME_LIMIT_MS,
     hardTimeLimitMs: env.HARD_TIME_LIMIT_MS ?? DEFAULT_HARD_TIME_LIMIT_MS,
     cancelGraceMs: env.CANCEL_GRACE_MS ?? 5_000,
+    taskLeaseMs: env.TASK_LEASE_MS ?? 30_000,
+    workerShutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS ?? 30_000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+    stalledIntervalMs: env.STALLED_INTERVAL_MS ?? 30_000,
+    maxLostWorkers: env.MAX_LOST_WORKERS ?? 2,
     taskRetentionSeconds: env.TASK_RETENTION_SECONDS ?? 86_400,
     maxBodySize: env.MAX_BODY_SIZE ?? '10mb',
     maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,

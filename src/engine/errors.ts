@@ -7,7 +7,8 @@ export type BehaviorFailureKind =
   | 'cancelled' // someone asked for it to stop
   | 'soft_timeout' // the soft limit aborted it and it wound up
   | 'hard_timeout' // the hard limit killed the thread
-  | 'crashed'; // a bug or an unexpected exception (500)
+  | 'crashed' // a bug or an unexpected exception (500)
+  | 'interrupted'; // the process running it stopped (shut down, killed, or lost)
 
 export class BehaviorFailure extends Error {
   constructor(

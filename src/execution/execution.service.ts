@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { appConfigOf, TypedConfigService } from '../config/config.module';
 import Redis from 'ioredis';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { behaviorDefinition } from '../engine/catalog';
@@ -11,6 +13,7 @@ import { isRedisUnavailable, REDIS } from '../redis/redis.module';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { TaskStore } from '../tasks/task.store';
 import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.types';
+import { Submission } from '../engine/types';
 import { QUEUE_RUNNER, SYNC_RUNNER } from './runner.provider';
 import { BehaviorRunner } from './runner/behavior-runner';
 
@@ -21,11 +24,22 @@ export type RunResult = Record<string, unknown> & {
 };
 
 const END_WRITE_RETRY_MS = 60_000;
+
+export const INTERRUPTED_BY_SHUTDOWN =
+  'The service was shutting down; the run was stopped before it finished';
+const STOPPED_WORKER_STATUS =
+  'Waiting to be retried: the worker running it was stopped before it finished';
+const LOST_WORKER_STATUS = 'Waiting to be retried: the worker running it stopped responding';
 const END_WRITE_RETRY_INTERVAL_MS = 250;
+
+/** Aborting a run with this reason hands the task back to its queue instead of failing it. */
+export const REQUEUE = Symbol('requeue');
 
 export type ExecutionOutcome =
   | { kind: 'succeeded'; result: RunResult }
   | { kind: 'failed'; failure: BehaviorFailure }
+  /** The worker is stopping: the task was put back to waiting, for another worker. */
+  | { kind: 'requeued' }
   /** Nothing ran: the task was already finished or has gone (its deployment was deleted). */
   | { kind: 'skipped' };
 
@@ -35,8 +49,15 @@ export type ExecutionOutcome =
  * hands them to a runner thread, and records the outcome.
  */
 @Injectable()
-export class ExecutionService {
+export class ExecutionService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionService.name);
+  private readonly leaseMs: number;
+  private readonly shutdownGraceMs: number;
+  /** Synchronous runs in flight in this process, to stop them within a bound at shutdown. */
+  private readonly syncRuns = new Map<
+    string,
+    { controller: AbortController; done: Promise<unknown> }
+  >();
 
   constructor(
     private readonly store: TaskStore,
@@ -44,20 +65,45 @@ export class ExecutionService {
     private readonly deployments: DeploymentsRepository,
     private readonly bus: CancelBus,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(ConfigService) config: TypedConfigService,
     @Optional() @Inject(SYNC_RUNNER) private readonly syncRunner?: BehaviorRunner,
     @Optional() @Inject(QUEUE_RUNNER) private readonly queueRunner?: BehaviorRunner,
-  ) {}
+  ) {
+    const app = appConfigOf(config);
+    this.leaseMs = app.taskLeaseMs;
+    this.shutdownGraceMs = app.shutdownGraceMs;
+  }
 
   /** A synchronous run, in this process's sync threads; a cancel request aborts it. */
   async runSync(taskId: string, deploymentId: string): Promise<ExecutionOutcome> {
     const controller = new AbortController();
-    return this.runRegistered(
+    const run = this.runRegistered(
       taskId,
       deploymentId,
       this.requireRunner(this.syncRunner, 'sync'),
       controller.signal,
       (reason) => controller.abort(reason),
     );
+    this.syncRuns.set(taskId, { controller, done: run.catch(() => undefined) });
+    try {
+      return await run;
+    } finally {
+      this.syncRuns.delete(taskId);
+    }
+  }
+
+  /**
+   * At shutdown, synchronous runs get `SHUTDOWN_GRACE_MS` to finish; the rest are stopped and
+   * fail as interrupted (their callers get 503), so the process ends within a stated bound.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const runs = [...this.syncRuns.values()];
+    if (runs.length === 0) return;
+    const all = Promise.all(runs.map((r) => r.done));
+    const timer = new Promise((r) => setTimeout(r, this.shutdownGraceMs).unref());
+    await Promise.race([all, timer]);
+    for (const r of runs) r.controller.abort(INTERRUPTED_BY_SHUTDOWN);
+    await all;
   }
 
   /**
@@ -71,6 +117,16 @@ export class ExecutionService {
   ): Promise<ExecutionOutcome> {
     const runner = this.requireRunner(this.queueRunner, 'queue');
     return this.runRegistered(job.task_id, job.deployment_id, runner, signal, cancelJob);
+  }
+
+  /**
+   * BullMQ found the job's worker lost (its lock expired) and put the job back on the queue:
+   * show the task as waiting to be retried until another worker starts it again.
+   */
+  async markLost(taskId: string): Promise<void> {
+    const record = await this.store.get(taskId).catch(() => null);
+    if (record === null || record.lifecycle !== 'running') return;
+    await this.lifecycle.requeue(taskId, record.attempt, LOST_WORKER_STATUS).catch(() => undefined);
   }
 
   /** A job can also fail outside its run (stalled too often after its worker died). */
@@ -120,15 +176,15 @@ export class ExecutionService {
     ]);
     if (queued === null || queued.deployment_id !== deploymentId) return { kind: 'skipped' };
 
-    const started = await this.lifecycle.start(taskId, students.length);
-    if (started === 'missing' || started === 'terminal') return { kind: 'skipped' };
+    const started = await this.lifecycle.start(taskId, students.length, Date.now() + this.leaseMs);
+    if (started.outcome === 'missing' || started.outcome === 'terminal') return { kind: 'skipped' };
     const record: TaskRecord = {
       ...queued,
       lifecycle: 'running',
       started_at: startedAt.toISOString(),
       input_student_count: students.length,
     };
-    if (started === 'cancel') {
+    if (started.outcome === 'cancel') {
       const latest = await this.store.get(taskId);
       return this.fail(
         record,
@@ -144,6 +200,37 @@ export class ExecutionService {
       return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
     }
 
+    // The lease says this process is alive and working on the task; a crash lets it lapse.
+    const renewal = setInterval(
+      () => {
+        this.lifecycle
+          .renew(taskId, started.attempt, Date.now() + this.leaseMs)
+          .catch(() => undefined);
+      },
+      Math.max(250, Math.floor(this.leaseMs / 3)),
+    );
+    renewal.unref();
+    try {
+      return await this.runAndRecord(record, behavior, students, runner, signal, started.attempt, {
+        startedAt,
+        t0,
+      });
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  private async runAndRecord(
+    record: TaskRecord,
+    behavior: { type: string; config: unknown },
+    students: Submission[],
+    runner: BehaviorRunner,
+    signal: AbortSignal,
+    attempt: number,
+    clock: { startedAt: Date; t0: bigint },
+  ): Promise<ExecutionOutcome> {
+    const taskId = record.id;
+    const { startedAt, t0 } = clock;
     let output: unknown;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
@@ -154,6 +241,10 @@ export class ExecutionService {
         onProgress: (u) => this.reportProgress(taskId, u.progress, u.stage as TaskStage, u.status),
       });
     } catch (err) {
+      if (signal.aborted && signal.reason === REQUEUE) return this.requeue(record, attempt);
+      if (signal.aborted && signal.reason === INTERRUPTED_BY_SHUTDOWN) {
+        return this.fail(record, new BehaviorFailure('interrupted', INTERRUPTED_BY_SHUTDOWN));
+      }
       const failure =
         err instanceof BehaviorFailure
           ? err
@@ -206,6 +297,13 @@ export class ExecutionService {
         await sleep(END_WRITE_RETRY_INTERVAL_MS);
       }
     }
+  }
+
+  private async requeue(record: TaskRecord, attempt: number): Promise<ExecutionOutcome> {
+    const put = await this.persistEnd(record.id, () =>
+      this.lifecycle.requeue(record.id, attempt, STOPPED_WORKER_STATUS),
+    );
+    return put === 'ok' ? { kind: 'requeued' } : { kind: 'skipped' };
   }
 
   private reportProgress(taskId: string, progress: number, stage: TaskStage, status: string): void {

@@ -6,9 +6,10 @@ import { ExecutionService } from '../execution/execution.service';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
-@Processor(QueueName.GroupAssignment)
+@Processor(QueueName.GroupAssignment, { autorun: false })
 export class GroupAssignmentProcessor extends BehaviorJobProcessor {
   constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
-    super(execution, appConfigOf(config).queueConcurrency[QueueName.GroupAssignment]);
+    const app = appConfigOf(config);
+    super(execution, app, app.queueConcurrency[QueueName.GroupAssignment]);
   }
 }

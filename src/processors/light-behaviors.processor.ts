@@ -6,9 +6,10 @@ import { ExecutionService } from '../execution/execution.service';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
-@Processor(QueueName.LightBehaviors)
+@Processor(QueueName.LightBehaviors, { autorun: false })
 export class LightBehaviorsProcessor extends BehaviorJobProcessor {
   constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
-    super(execution, appConfigOf(config).queueConcurrency[QueueName.LightBehaviors]);
+    const app = appConfigOf(config);
+    super(execution, app, app.queueConcurrency[QueueName.LightBehaviors]);
   }
 }

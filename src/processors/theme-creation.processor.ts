@@ -6,9 +6,10 @@ import { ExecutionService } from '../execution/execution.service';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
-@Processor(QueueName.ThemeCreation)
+@Processor(QueueName.ThemeCreation, { autorun: false })
 export class ThemeCreationProcessor extends BehaviorJobProcessor {
   constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
-    super(execution, appConfigOf(config).queueConcurrency[QueueName.ThemeCreation]);
+    const app = appConfigOf(config);
+    super(execution, app, app.queueConcurrency[QueueName.ThemeCreation]);
   }
 }

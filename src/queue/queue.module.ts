@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { RedisKeys } from '../redis/redis-keys';
-import { redisOptionsFromUrl } from '../redis/redis-options';
+import { redisOptionsFromUrl } from '../config/redis-url';
 import { BehaviorQueue } from './behavior-queue.service';
 import { CancelBus } from './cancel-bus.service';
 import { ALL_QUEUES } from './jobs';

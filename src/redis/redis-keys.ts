@@ -30,6 +30,10 @@ export class RedisKeys {
   task(taskId: string): string {
     return `${this.taskPrefix()}${taskId}`;
   }
+  /** Sorted set: running task ids by lease expiry (ms), for finding runs whose process died. */
+  leases(): string {
+    return `${this.prefix}:leases`;
+  }
   cancelChannel(): string {
     return `${this.prefix}:cancel`;
   }

@@ -1,6 +1,6 @@
 import { createConnection, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { readRedisUrl } from './redis-options';
+import { readRedisUrl } from '../config/redis-url';
 
 export type RedisProbe =
   /** Answered PING like Redis: +PONG, or a Redis error such as -NOAUTH (a password is needed). */

@@ -10,7 +10,7 @@ import Redis from 'ioredis';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { ConfigService } from '@nestjs/config';
 import { RedisKeys } from './redis-keys';
-import { redisOptionsFromUrl } from './redis-options';
+import { redisOptionsFromUrl } from '../config/redis-url';
 
 export const REDIS = Symbol('REDIS');
 

@@ -44,13 +44,17 @@ export type EndingTask = Pick<
 >;
 
 export type FinishOutcome = 'ok' | 'cancel' | 'terminal' | 'missing';
-export type StartOutcome = 'ok' | 'cancel' | 'terminal' | 'missing';
+export type StartOutcome =
+  { outcome: 'ok'; attempt: number } | { outcome: 'cancel' | 'terminal' | 'missing'; attempt: 0 };
+export type RequeueOutcome = 'ok' | 'stale' | 'terminal' | 'missing';
 export type CreateOutcome = { created: true } | { created: false; holder: string };
 
 type Args = (string | number)[];
 interface TaskScripts {
   taskCreate(...args: Args): Promise<string>;
-  taskStart(...args: Args): Promise<string>;
+  taskStart(...args: Args): Promise<[string, number]>;
+  taskRenew(...args: Args): Promise<number>;
+  taskRequeue(...args: Args): Promise<string>;
   taskProgress(...args: Args): Promise<number>;
   taskRequestCancel(...args: Args): Promise<string>;
   taskFinish(...args: Args): Promise<string>;
@@ -59,10 +63,12 @@ interface TaskScripts {
 /** Each script's guarantees are written at the top of its file in ./lua. */
 const SCRIPTS: [keyof TaskScripts, string, number][] = [
   ['taskCreate', 'create.lua', 3],
-  ['taskStart', 'start.lua', 1],
+  ['taskStart', 'start.lua', 2],
+  ['taskRenew', 'renew.lua', 2],
+  ['taskRequeue', 'requeue.lua', 2],
   ['taskProgress', 'progress.lua', 1],
   ['taskRequestCancel', 'request-cancel.lua', 1],
-  ['taskFinish', 'finish.lua', 4],
+  ['taskFinish', 'finish.lua', 5],
 ];
 
 const HISTORY_MAX = 1000;
@@ -113,13 +119,47 @@ export class TaskLifecycle {
     return holder === '' ? { created: true } : { created: false, holder };
   }
 
-  async start(taskId: string, inputStudentCount: number): Promise<StartOutcome> {
-    return (await this.redis.taskStart(
+  /** Starts an attempt holding a lease until `leaseUntil` (ms since the epoch). */
+  async start(
+    taskId: string,
+    inputStudentCount: number,
+    leaseUntil: number,
+  ): Promise<StartOutcome> {
+    const [outcome, attempt] = await this.redis.taskStart(
       this.keys.task(taskId),
+      this.keys.leases(),
       new Date().toISOString(),
       'Initializing behavior execution...',
       inputStudentCount,
-    )) as StartOutcome;
+      leaseUntil,
+    );
+    return { outcome, attempt } as StartOutcome;
+  }
+
+  /** Extends a running attempt's lease; false when the attempt no longer holds the task. */
+  async renew(taskId: string, attempt: number, leaseUntil: number): Promise<boolean> {
+    const renewed = await this.redis.taskRenew(
+      this.keys.task(taskId),
+      this.keys.leases(),
+      attempt,
+      leaseUntil,
+    );
+    return renewed === 1;
+  }
+
+  /** Puts a running attempt back to waiting (its worker stopped before it finished). */
+  async requeue(taskId: string, attempt: number, status: string): Promise<RequeueOutcome> {
+    return (await this.redis.taskRequeue(
+      this.keys.task(taskId),
+      this.keys.leases(),
+      attempt,
+      status,
+    )) as RequeueOutcome;
+  }
+
+  /** Ids of running attempts whose lease ran out before `now` (oldest first, at most `limit`). */
+  async expiredLeases(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.leases(), 0, now, 'LIMIT', 0, limit);
   }
 
   async progress(
@@ -204,6 +244,7 @@ export class TaskLifecycle {
       this.keys.behaviorLock(record.deployment_id, record.behavior_number),
       this.keys.history(record.deployment_id),
       this.keys.variables(record.deployment_id),
+      this.keys.leases(),
       record.id,
       lifecycle,
       this.retentionSeconds,

@@ -1,9 +1,10 @@
 import { TaskStatusDto } from './dto/task-status.dto';
+import { PROCESS_STOPPED } from './lease-reaper.service';
 import { TaskRecord } from './task.types';
 
 /** The one place our task lifecycle becomes the design note's states and sentences. */
-export function toTaskStatus(r: TaskRecord): TaskStatusDto {
-  const status = lifecycleStatus(r);
+export function toTaskStatus(r: TaskRecord, now = Date.now()): TaskStatusDto {
+  const status = lifecycleStatus(r, now);
   // The note's seven fields first, in the note's order; then what helps a person debugging.
   return {
     task_id: r.id,
@@ -27,7 +28,7 @@ type LifecycleStatus = Pick<
   'state' | 'status' | 'progress' | 'stage' | 'result' | 'error'
 >;
 
-function lifecycleStatus(r: TaskRecord): LifecycleStatus {
+function lifecycleStatus(r: TaskRecord, now: number): LifecycleStatus {
   const base = {
     result: null,
     error: null,
@@ -38,13 +39,31 @@ function lifecycleStatus(r: TaskRecord): LifecycleStatus {
         ...base,
         state: 'PENDING',
         status:
-          r.cancel_reason === null
-            ? 'Task is waiting to be processed...'
-            : 'Cancellation requested...',
+          // A task put back on its queue says so ("Waiting to be retried: ...").
+          r.cancel_reason === null ? r.status : 'Cancellation requested...',
         progress: 0,
         stage: 'pending',
       };
     case 'running':
+      // Its lease lapsed: the process running it is gone, whatever the record still says.
+      if (r.lease_until !== null && r.lease_until < now) {
+        return r.mode === 'sync'
+          ? {
+              ...base,
+              state: 'FAILURE',
+              status: `Task failed: ${PROCESS_STOPPED}`,
+              progress: r.progress,
+              stage: 'failed',
+              error: PROCESS_STOPPED,
+            }
+          : {
+              ...base,
+              state: 'PENDING',
+              status: 'Waiting to be retried: the worker running it stopped responding',
+              progress: 0,
+              stage: 'pending',
+            };
+      }
       return {
         ...base,
         state: 'PROGRESS',

@@ -56,5 +56,7 @@ function toRecord(raw: Record<string, string>): TaskRecord {
     cancel_reason: orNull(raw.cancel_reason),
     input_student_count:
       raw.input_student_count === undefined ? null : Number(raw.input_student_count),
+    attempt: Number(raw.attempt ?? 0),
+    lease_until: raw.lease_until === undefined ? null : Number(raw.lease_until),
   };
 }

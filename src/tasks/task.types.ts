@@ -37,6 +37,10 @@ export interface TaskRecord {
   finished_at: string | null;
   cancel_reason: string | null;
   input_student_count: number | null;
+  /** Starts so far (a re-run after a lost worker is attempt 2). */
+  attempt: number;
+  /** While running: the runner's lease, renewed while it works (ms since the epoch). */
+  lease_until: number | null;
 }
 
 /** One line of a deployment's execution history, written when a run ends, whatever its end. */

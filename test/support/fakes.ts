@@ -54,6 +54,8 @@ export function taskRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
     finished_at: null,
     cancel_reason: null,
     input_student_count: null,
+    attempt: 0,
+    lease_until: null,
     ...overrides,
   };
 }
@@ -99,13 +101,24 @@ export class FakeTasks implements Pick<TaskStore, 'get'>, UsedLifecycle {
     return Promise.resolve(r.lifecycle);
   }
 
-  start(taskId: string, inputStudentCount: number): Promise<StartOutcome> {
+  start(taskId: string, inputStudentCount: number, leaseUntil = 0): Promise<StartOutcome> {
     const r = this.records.get(taskId);
-    if (r === undefined) return Promise.resolve('missing');
-    if (TERMINAL.includes(r.lifecycle)) return Promise.resolve('terminal');
-    if (r.cancel_reason !== null) return Promise.resolve('cancel');
-    Object.assign(r, { lifecycle: 'running', input_student_count: inputStudentCount });
-    return Promise.resolve('ok');
+    const refused = (outcome: 'missing' | 'terminal' | 'cancel'): Promise<StartOutcome> =>
+      Promise.resolve({ outcome, attempt: 0 });
+    if (r === undefined) return refused('missing');
+    if (TERMINAL.includes(r.lifecycle)) return refused('terminal');
+    if (r.cancel_reason !== null) return refused('cancel');
+    Object.assign(r, {
+      lifecycle: 'running',
+      input_student_count: inputStudentCount,
+      attempt: r.attempt + 1,
+      lease_until: leaseUntil,
+    });
+    return Promise.resolve({ outcome: 'ok', attempt: r.attempt });
+  }
+
+  renew(): Promise<boolean> {
+    return Promise.resolve(true);
   }
 
   progress(taskId: string, progress: number, stage: TaskStage): Promise<void> {

@@ -16,7 +16,7 @@ import {
   TypedConfigService,
   validate,
 } from '../../src/config/config.module';
-import { maskRedisUrl, redisOptionsFromUrl } from '../../src/redis/redis-options';
+import { maskRedisUrl, redisOptionsFromUrl } from '../../src/config/redis-url';
 
 /** A self-signed CA certificate (public, no key here), for REDIS_TLS_CA. */
 const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
@@ -74,6 +74,11 @@ describe('loadAppConfig', () => {
       softTimeLimitMs: 300_000,
       hardTimeLimitMs: 600_000,
       cancelGraceMs: 5_000,
+      taskLeaseMs: 30_000,
+      workerShutdownGraceMs: 30_000,
+      shutdownGraceMs: 10_000,
+      stalledIntervalMs: 30_000,
+      maxLostWorkers: 2,
       taskRetentionSeconds: 86_400,
       maxBodySize: '10mb',
       maxSubmissionsPerRequest: 5_000,

@@ -15,7 +15,7 @@ import {
 } from '../../src/tasks/task-lifecycle.service';
 import { TaskStore } from '../../src/tasks/task.store';
 import { TaskRecord } from '../../src/tasks/task.types';
-import { fake, FakeTasks, taskRecord } from '../support/fakes';
+import { configService, fake, FakeTasks, taskRecord } from '../support/fakes';
 
 const DEPLOYMENT: Deployment = {
   id: 'd1',
@@ -88,6 +88,7 @@ function setup(record: TaskRecord = taskRecord({ id: 't1' })) {
     fake<DeploymentsRepository>(deployments),
     fake<CancelBus>(bus),
     fake<Redis>(redis),
+    configService(),
     undefined,
     fake<BehaviorRunner>(runner),
   );

@@ -74,10 +74,12 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
     expect(redis.definitions).toEqual(
       new Map([
         ['taskCreate', { numberOfKeys: 3, lua: lua('create.lua') }],
-        ['taskStart', { numberOfKeys: 1, lua: lua('start.lua') }],
+        ['taskStart', { numberOfKeys: 2, lua: lua('start.lua') }],
+        ['taskRenew', { numberOfKeys: 2, lua: lua('renew.lua') }],
+        ['taskRequeue', { numberOfKeys: 2, lua: lua('requeue.lua') }],
         ['taskProgress', { numberOfKeys: 1, lua: lua('progress.lua') }],
         ['taskRequestCancel', { numberOfKeys: 1, lua: lua('request-cancel.lua') }],
-        ['taskFinish', { numberOfKeys: 4, lua: lua('finish.lua') }],
+        ['taskFinish', { numberOfKeys: 5, lua: lua('finish.lua') }],
       ]),
     );
   });
@@ -128,6 +130,7 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
       'p:dep:d1:lock:2',
       'p:dep:d1:history',
       'p:dep:d1:vars',
+      'p:leases',
     ]);
     const [id, lifecycleArg, retention, historyJson, historyMax, varName, varValue, ...fields] =
       call.argv;

@@ -19,6 +19,8 @@ const base: TaskRecord = {
   finished_at: null,
   cancel_reason: null,
   input_student_count: null,
+  attempt: 0,
+  lease_until: null,
 };
 
 describe('toTaskStatus', () => {

@@ -4,7 +4,7 @@ import { Embedder, lexicalEmbedder, providerEmbedder } from '../../engine/vector
 import { OpenAiEmbeddingProvider, UseLiteProvider } from '../../engine/vectors/providers';
 import { RedisVectorCache } from './redis-vector-cache';
 import { RedisKeys } from '../../redis/redis-keys';
-import { redisOptionsFromUrl } from '../../redis/redis-options';
+import { redisOptionsFromUrl } from '../../config/redis-url';
 import { ThreadSettings } from './protocol';
 
 export interface ThreadServices {
