@@ -47,6 +47,5 @@ export async function createWorkerContext(config: AppConfig): Promise<INestAppli
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: logLevels(config),
   });
-  ctx.enableShutdownHooks();
   return ctx;
 }

@@ -10,8 +10,20 @@ async function bootstrap(): Promise<void> {
   const config = loadAppConfigOrExit(process.env);
   const redisProblem = await redisStartupProblem(config.redisUrl, config.redisTlsCa);
   if (redisProblem !== null) throw new StartupFailure(redisProblem);
-  await createWorkerContext(config);
-  new Logger('Worker').log(
+  const ctx = await createWorkerContext(config);
+  const logger = new Logger('Worker');
+  // SIGTERM: stop taking jobs, let running ones finish within WORKER_SHUTDOWN_GRACE_MS, hand the
+  // rest back to their queues, then exit 0 (a rolling restart is a normal stop, not a crash).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: finishing or handing back running jobs, then stopping`);
+      void ctx
+        .close()
+        .then(() => process.exit(0))
+        .catch(() => process.exit(1));
+    });
+  }
+  logger.log(
     `Worker started on queues ${config.workerQueues.map((q) => `${q} (${config.queueConcurrency[q]} at once)`).join(', ')}`,
   );
 }

@@ -200,6 +200,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
       return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
     }
 
+    this.logger.log(
+      `Task ${taskId} started: behavior ${record.behavior_number} (${behavior.type}) of ` +
+        `deployment ${record.deployment_id}, attempt ${started.attempt}, ${students.length} students`,
+    );
     // The lease says this process is alive and working on the task; a crash lets it lapse.
     const renewal = setInterval(
       () => {

@@ -1,6 +1,7 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, WaitingError } from 'bullmq';
+import { WORKER_METADATA } from '@nestjs/bullmq/dist/bull.constants';
+import { BeforeApplicationShutdown } from '@nestjs/common';
+import { Job, WaitingError, WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { ExecutionService, REQUEUE } from '../execution/execution.service';
 import { JobName, RunBehaviorPayload } from '../queue/jobs';
@@ -13,36 +14,28 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 /**
  * What every queue's processor does: unpack the job, hand it to the execution service with the
  * queue's abort signal, and let BullMQ's bookkeeping agree with ours. No business logic here.
- * Each subclass declares `@Processor(queue, { autorun: false })`: the worker starts here, once
- * the configuration has set its concurrency and its stalled-job settings.
  */
-export abstract class BehaviorJobProcessor
-  extends WorkerHost
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
-{
-  private readonly logger = new Logger(this.constructor.name);
+export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeApplicationShutdown {
   /** Jobs running here, so a shutdown can hand them back to the queue. */
   private readonly running = new Map<string, AbortController>();
 
   constructor(
     private readonly execution: ExecutionService,
     private readonly config: AppConfig,
-    private readonly concurrency: number,
+    concurrency: number,
   ) {
     super();
-  }
-
-  onApplicationBootstrap(): void {
-    Object.assign(this.worker.opts, {
-      concurrency: this.concurrency,
-      maxStalledCount: this.config.maxLostWorkers,
-      stalledInterval: this.config.stalledIntervalMs,
-      lockDuration: this.config.stalledIntervalMs,
-    });
-    this.worker.concurrency = this.concurrency;
-    this.worker.run().catch((err: unknown) => {
-      this.logger.error(`Worker stopped: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    // @Processor's options are fixed when the class is declared; these come from the validated
+    // configuration, so they are put where @nestjs/bullmq reads them when it creates the worker
+    // (after this constructor, before the worker exists).
+    const options: WorkerOptions = {
+      ...(Reflect.getMetadata(WORKER_METADATA, new.target) as WorkerOptions | undefined),
+      concurrency,
+      maxStalledCount: config.maxLostWorkers,
+      stalledInterval: config.stalledIntervalMs,
+      lockDuration: config.stalledIntervalMs,
+    } as WorkerOptions;
+    Reflect.defineMetadata(WORKER_METADATA, options, new.target);
   }
 
   /**

@@ -6,7 +6,7 @@ import { ExecutionService } from '../execution/execution.service';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
-@Processor(QueueName.GroupAssignment, { autorun: false })
+@Processor(QueueName.GroupAssignment)
 export class GroupAssignmentProcessor extends BehaviorJobProcessor {
   constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
     const app = appConfigOf(config);

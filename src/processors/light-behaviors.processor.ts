@@ -6,7 +6,7 @@ import { ExecutionService } from '../execution/execution.service';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
-@Processor(QueueName.LightBehaviors, { autorun: false })
+@Processor(QueueName.LightBehaviors)
 export class LightBehaviorsProcessor extends BehaviorJobProcessor {
   constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
     const app = appConfigOf(config);

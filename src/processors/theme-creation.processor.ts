@@ -6,7 +6,7 @@ import { ExecutionService } from '../execution/execution.service';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
-@Processor(QueueName.ThemeCreation, { autorun: false })
+@Processor(QueueName.ThemeCreation)
 export class ThemeCreationProcessor extends BehaviorJobProcessor {
   constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
     const app = appConfigOf(config);

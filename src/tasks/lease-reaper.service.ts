@@ -23,7 +23,11 @@ export class LeaseReaper implements OnModuleInit, OnApplicationShutdown {
     private readonly lifecycle: TaskLifecycle,
     @Inject(ConfigService) config: TypedConfigService,
   ) {
-    this.intervalMs = Math.max(250, Math.floor(appConfigOf(config).taskLeaseMs / 3));
+    // Other processes may use shorter leases than this one: look at least every 2 s.
+    this.intervalMs = Math.max(
+      250,
+      Math.min(2000, Math.floor(appConfigOf(config).taskLeaseMs / 3)),
+    );
   }
 
   onModuleInit(): void {

@@ -20,6 +20,7 @@ export function toTaskStatus(r: TaskRecord, now = Date.now()): TaskStatusDto {
     created_at: r.created_at,
     started_at: r.started_at,
     finished_at: r.finished_at,
+    attempt: r.attempt,
   };
 }
 

@@ -82,6 +82,7 @@ export interface StatusBody {
   stage: string;
   result: Record<string, unknown> | null;
   error: string | null;
+  attempt: number;
 }
 
 /** Polls a task until it is SUCCESS or FAILURE, like the note's frontend; returns every status seen. */

@@ -66,6 +66,14 @@ export class TaskStatusDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   finished_at!: string | null;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description:
+      'Starts so far: 0 while first queued, 2 or more after a worker stopped or was lost and another ran it again',
+  })
+  attempt!: number;
 }
 
 export class CancelTaskResponseDto {
