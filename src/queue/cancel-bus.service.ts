@@ -26,7 +26,7 @@ export class CancelBus implements OnModuleInit, OnModuleDestroy {
     private readonly keys: RedisKeys,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     // A subscriber connection of its own; it queues commands while offline and resubscribes
     // by itself after a reconnect.
     this.subscriber = this.redis.duplicate({
@@ -35,7 +35,13 @@ export class CancelBus implements OnModuleInit, OnModuleDestroy {
     });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, raw: string) => this.onMessage(raw));
-    await this.subscriber.subscribe(this.keys.cancelChannel());
+    // Not awaited: with Redis down at start the service must still come up (and answer 503);
+    // the subscription is sent as soon as the connection is made.
+    this.subscriber.subscribe(this.keys.cancelChannel()).catch((err: unknown) => {
+      this.logger.warn(
+        `Cancel channel not subscribed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
