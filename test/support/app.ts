@@ -55,12 +55,9 @@ export async function startTestApp(
   await app.init();
   const server = app.getHttpServer() as Parameters<typeof request>[0];
   const raw = request(server);
-  const as = (token: string): Http =>
-    request.agent(server).set('Authorization', `Bearer ${token}`) as unknown as Http;
+  const as = (token: string): Http => request.agent(server).set('Authorization', `Bearer ${token}`);
   const http =
-    config.auth === null
-      ? (request.agent(server).set('Content-Type', 'application/json') as unknown as Http)
-      : raw;
+    config.auth === null ? request.agent(server).set('Content-Type', 'application/json') : raw;
   return { app, config, http, raw, as, close: () => app.close() };
 }
 
