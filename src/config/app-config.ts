@@ -467,12 +467,6 @@ const environmentSchema = z
           `must not be set together with ${keySources[0]}: set one key source`,
         );
       }
-      if (env.NODE_ENV === 'production' && keySources.length === 0) {
-        problem(
-          'NODE_ENV',
-          `needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE: access control may not be off in production`,
-        );
-      }
       for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
         if (env[name] !== undefined && keySources.length === 0) {
           problem(
@@ -553,23 +547,50 @@ function shown(name: string, value: unknown): string {
   return JSON.stringify(name.endsWith('_URL') ? maskRedisUrl(value) : value);
 }
 
+export interface LoadOptions {
+  /**
+   * The HTTP API (the default) refuses NODE_ENV=production without a key source: it would serve
+   * every request as an admin. A worker process serves no requests and needs no key.
+   */
+  servesHttp?: boolean;
+}
+
+const isSet = (value: unknown) => value !== undefined && value !== '';
+
 /** Reads and validates the environment; throws one ConfigError listing every bad variable. */
-export function loadAppConfig(raw: Readonly<Record<string, unknown>>): AppConfig {
+export function loadAppConfig(
+  raw: Readonly<Record<string, unknown>>,
+  { servesHttp = true }: LoadOptions = {},
+): AppConfig {
   const parsed = environmentSchema.safeParse(raw);
-  if (parsed.success) return toAppConfig(parsed.data);
   const lines = new Map<string, string>();
-  for (const issue of parsed.error.issues) {
+  for (const issue of parsed.error?.issues ?? []) {
     const name = String(issue.path[0] ?? '');
     // One line per variable, even if a rule ever reports twice.
     if (!lines.has(name)) lines.set(name, `${name}=${shown(name, raw[name])}: ${issue.message}`);
   }
+  if (
+    servesHttp &&
+    raw.NODE_ENV === 'production' &&
+    !AUTH_KEY_VARIABLES.some((name) => isSet(raw[name]))
+  ) {
+    lines.set(
+      'NODE_ENV',
+      'NODE_ENV="production": needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE: ' +
+        'access control may not be off in production',
+    );
+  }
+  if (parsed.success && lines.size === 0) return toAppConfig(parsed.data);
   throw new ConfigError([...lines.values()]);
 }
 
 /** For entry points: the validated config, or one line per bad variable on stderr and exit 1. */
-export function loadAppConfigOrExit(raw: Readonly<Record<string, unknown>>): AppConfig {
+export function loadAppConfigOrExit(
+  raw: Readonly<Record<string, unknown>>,
+  options: LoadOptions = {},
+): AppConfig {
   try {
-    return loadAppConfig(raw);
+    return loadAppConfig(raw, options);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

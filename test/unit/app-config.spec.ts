@@ -488,6 +488,13 @@ describe('access control, CORS and rate limits', () => {
       'NODE_ENV="production": needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE: access control may not be off in production',
     );
     expect(loadAppConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }).auth).not.toBeNull();
+    // A worker serves no requests: it needs no key.
+    expect(loadAppConfig({ NODE_ENV: 'production' }, { servesHttp: false }).auth).toBeNull();
+    // Listed with the other bad variables, not instead of them.
+    expect(problems({ NODE_ENV: 'production', PORT: 'x' }).map((l) => l.split('=')[0])).toEqual([
+      'PORT',
+      'NODE_ENV',
+    ]);
   });
 
   it('refuses an issuer or audience without a key rather than ignoring it', () => {
