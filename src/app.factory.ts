@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, WorkerModule } from './app.module';
+import { applyHttpSecurity, BEARER_SCHEME, documentAccessControl } from './auth/http-security';
 import { addLegacyPaths, legacyPathAliases } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
 import { createValidationPipe } from './common/validation';
@@ -20,6 +21,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
     logger: logLevels(config),
   });
+  applyHttpSecurity(app, config);
   app.use(legacyPathAliases);
   app.useBodyParser('json', { limit: config.maxBodySize });
   app.useGlobalPipes(createValidationPipe());
@@ -34,8 +36,18 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
           'its state is SUCCESS or FAILURE.',
       )
       .setVersion('1.0.0')
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A JWT with sub, role (admin, instructor, student) and, for a student, name',
+        },
+        BEARER_SCHEME,
+      )
       .build(),
   );
+  documentAccessControl(document);
   addLegacyPaths(document);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;

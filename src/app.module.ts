@@ -1,9 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './auth/access.guard';
+import { AuthModule } from './auth/auth.module';
+import { RateLimitGuard, RateLimitModule } from './auth/rate-limit';
+import { SameOriginGuard } from './auth/same-origin.guard';
 import { BehaviorsModule } from './behaviors/behaviors.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { AppConfig, WorkerQueueName } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
+import { DeploymentAccessGuard } from './deployments/deployment-access';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { ExecutionModule } from './execution/execution.module';
 import { ProcessorsModule } from './processors/processors.module';
@@ -22,6 +27,12 @@ function servedQueues(config: AppConfig): QueueName[] {
   return config.workerQueues.map((q) => QUEUE_BY_NAME[q]);
 }
 
+const guard = (type: unknown) => ({
+  provide: APP_GUARD,
+  useFactory: (g: unknown) => g,
+  inject: [type as never],
+});
+
 /** The HTTP API, with queue workers embedded unless EMBEDDED_WORKERS is off. */
 @Module({})
 export class AppModule {
@@ -31,13 +42,26 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         RedisModule,
+        AuthModule,
+        ...(config.rateLimitPerMinute > 0
+          ? [RateLimitModule.forRoot(config.rateLimitPerMinute)]
+          : []),
         ExecutionModule.forRoles({ sync: true, queue: config.embeddedWorkers }),
         DeploymentsModule,
         BehaviorsModule,
         TasksModule,
         ...(config.embeddedWorkers ? [ProcessorsModule.forQueues(servedQueues(config))] : []),
       ],
-      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // In this order: cheap refusals first, the rate limit before the token decides anything
+        // else (it authenticates itself to count per subject), then who may call the route,
+        // then who may touch the deployment in its path.
+        guard(SameOriginGuard),
+        ...(config.rateLimitPerMinute > 0 ? [guard(RateLimitGuard)] : []),
+        guard(AccessGuard),
+        guard(DeploymentAccessGuard),
+      ],
     };
   }
 }

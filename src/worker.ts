@@ -7,7 +7,7 @@ import { redisStartupProblem } from './redis/redis-probe';
 
 /** Workers only: run as many of these as you like, on any machine that reaches the Redis. */
 async function bootstrap(): Promise<void> {
-  const config = loadAppConfigOrExit(process.env);
+  const config = loadAppConfigOrExit(process.env, { servesHttp: false });
   const redisProblem = await redisStartupProblem(config.redisUrl, config.redisTlsCa);
   if (redisProblem !== null) throw new StartupFailure(redisProblem);
   const ctx = await createWorkerContext(config);

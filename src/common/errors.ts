@@ -16,6 +16,38 @@ export abstract class DomainError extends Error {
   }
 }
 
+/**
+ * No bearer token, or one that does not verify. `invalidToken` says a token was sent but refused,
+ * so the answer's `WWW-Authenticate` carries `error="invalid_token"` (RFC 6750).
+ */
+export class UnauthorizedError extends DomainError {
+  constructor(
+    message: string,
+    readonly invalidToken: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The caller is known but their role may not do this (never used to hide a resource: 404). */
+export class ForbiddenError extends DomainError {}
+
+/**
+ * A state change a browser could send cross-site without a preflight: no JSON body and no
+ * Authorization header.
+ */
+export class UnsafeRequestError extends DomainError {}
+
+/** Too many requests from one subject or address; retry after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Unknown id, or one the caller may not see. */
 export class NotFoundError extends DomainError {}
 

@@ -14,12 +14,16 @@ import {
   ConflictError,
   DomainError,
   ErrorExtras,
+  ForbiddenError,
   InvalidInputError,
   NotFoundError,
   RunFailedError,
   RunFailureReason,
+  RateLimitedError,
   ServiceUnavailableError,
   TooLargeError,
+  UnauthorizedError,
+  UnsafeRequestError,
 } from './errors';
 
 /** HTTP status of a synchronous run that failed, by why it failed. */
@@ -37,9 +41,13 @@ const RUN_FAILURE_STATUS: Record<RunFailureReason, number> = {
 export function domainErrorStatus(error: DomainError): number {
   if (error instanceof RunFailedError) return RUN_FAILURE_STATUS[error.reason];
   if (error instanceof InvalidInputError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof TooLargeError) return 413;
+  if (error instanceof UnsafeRequestError) return 415;
+  if (error instanceof RateLimitedError) return 429;
   if (error instanceof ServiceUnavailableError) return 503;
   return 500;
 }
@@ -69,6 +77,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
+    for (const [name, value] of Object.entries(errorHeaders(exception))) res.setHeader(name, value);
     res
       .status(status)
       .json({ statusCode: status, error: reasonPhrase(status), message, ...extras });
@@ -112,6 +121,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return [500, 'Internal server error', {}];
   }
+}
+
+/** The headers some errors need: the bearer challenge of a 401, the wait of a 429. */
+function errorHeaders(exception: unknown): Record<string, string> {
+  if (exception instanceof UnauthorizedError) {
+    return {
+      'WWW-Authenticate': exception.invalidToken ? 'Bearer error="invalid_token"' : 'Bearer',
+    };
+  }
+  if (exception instanceof RateLimitedError)
+    return { 'Retry-After': String(exception.retryAfterSeconds) };
+  return {};
 }
 
 function reasonPhrase(status: number): string {

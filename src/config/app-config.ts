@@ -1,3 +1,4 @@
+import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
@@ -18,6 +19,22 @@ export interface OpenAiEndpoint {
   baseUrl: string;
   model: string;
   apiKey: string;
+}
+
+/** One public key of a JWKS file, as JSON (RSA or EC; checked at start). */
+export type PublicJwk = { kty: string } & Record<string, unknown>;
+
+/** How bearer tokens are verified: exactly one of the three key sources. */
+export type AuthKey =
+  | { kind: 'secret'; secret: string }
+  | { kind: 'public-key'; pem: string; algorithm: 'RS256' | 'ES256' }
+  | { kind: 'jwks'; keys: PublicJwk[] };
+
+export interface AuthConfig {
+  key: AuthKey;
+  /** Checked against the token's `iss` / `aud` when set. */
+  issuer: string | null;
+  audience: string | null;
 }
 
 export interface AppConfig {
@@ -58,6 +75,12 @@ export interface AppConfig {
   embeddingEndpoint: OpenAiEndpoint | null;
   llm: (OpenAiEndpoint & { timeoutMs: number; parallelism: number }) | null;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Bearer-token verification; null: access control is off and every request acts as an admin. */
+  auth: AuthConfig | null;
+  /** Exact origins (scheme://host[:port]) that get CORS headers; empty: none. */
+  corsOrigins: string[];
+  /** Requests per minute per subject and per IP address; 0: no limit. */
+  rateLimitPerMinute: number;
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -155,10 +178,14 @@ function text() {
   return variable((value) => value);
 }
 
+function splitList(value: string): string[] {
+  return [...new Set(value.split(',').map((v) => v.trim()))].filter((v) => v !== '');
+}
+
 /** Comma-separated, blanks ignored, at least one item. */
 function list<T extends string>(allowed?: readonly T[]) {
   return variable((value) => {
-    const items = [...new Set(value.split(',').map((v) => v.trim()))].filter((v) => v !== '');
+    const items = splitList(value);
     if (items.length === 0) return refuse('must list at least one item, separated by commas');
     if (allowed === undefined) return items as T[];
     const unknown = items.find((v) => !(allowed as readonly string[]).includes(v));
@@ -223,18 +250,23 @@ const FILE_ERRORS: Record<string, string> = {
   EISDIR: 'that is a folder',
 };
 
+/** A file's text, or why it could not be read (`what` says what the file should be). */
+function readTextFile(path: string, what: string): string | Refused {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    return refuse(
+      `must be the path of ${what}, but ${FILE_ERRORS[code] ?? `reading it failed (${code})`}`,
+    );
+  }
+}
+
 /** The path of a PEM CA certificate, read now so a missing file stops the start. */
 function caFile() {
   return variable((path) => {
-    let pem: string;
-    try {
-      pem = readFileSync(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      return refuse(
-        `must be the path of a PEM CA certificate, but ${FILE_ERRORS[code] ?? `reading it failed (${code})`}`,
-      );
-    }
+    const pem = readTextFile(path, 'a PEM CA certificate');
+    if (pem instanceof Refused) return pem;
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
       return refuse('must be a PEM CA certificate (a file with -----BEGIN CERTIFICATE-----)');
     }
@@ -246,6 +278,97 @@ function caFile() {
     return pem;
   });
 }
+
+const MIN_SECRET_LENGTH = 32;
+
+/** An HS256 secret: short ones can be guessed offline from any token. */
+function jwtSecret() {
+  return variable((secret) =>
+    secret.length >= MIN_SECRET_LENGTH
+      ? secret
+      : refuse(
+          `must be at least ${MIN_SECRET_LENGTH} characters long (e.g. the output of \`openssl rand -base64 48\`)`,
+        ),
+  );
+}
+
+/** The algorithm a public key verifies, or null for a key type this service does not take. */
+function algorithmOf(key: KeyObject): 'RS256' | 'ES256' | null {
+  if (key.type !== 'public') return null;
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    return 'ES256';
+  return null;
+}
+
+/** A PEM public key (RSA for RS256, P-256 for ES256), read and parsed now. */
+function publicKeyFile() {
+  return variable((path) => {
+    const what = 'a PEM public key (RSA or P-256 EC)';
+    const pem = readTextFile(path, what);
+    if (pem instanceof Refused) return pem;
+    let key: KeyObject;
+    try {
+      key = createPublicKey(pem);
+    } catch (err) {
+      return refuse(`must be ${what} (${(err as Error).message})`);
+    }
+    const algorithm = algorithmOf(key);
+    return algorithm === null ? refuse(`must be ${what}`) : { pem, algorithm };
+  });
+}
+
+/** A local JWKS file ({"keys": [...]}, RSA or P-256 public keys); never fetched over the network. */
+function jwksFile() {
+  return variable((path) => {
+    const what = 'a JWKS file ({"keys": [...]} with RSA or P-256 EC public keys)';
+    const text = readTextFile(path, what);
+    if (text instanceof Refused) return text;
+    let keys: unknown;
+    try {
+      keys = (JSON.parse(text) as { keys?: unknown }).keys;
+    } catch (err) {
+      return refuse(`must be ${what}, but it is not JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(keys) || keys.length === 0) return refuse(`must be ${what}`);
+    for (const [i, jwk] of keys.entries()) {
+      let key: KeyObject | null = null;
+      try {
+        key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      } catch {
+        // refused below
+      }
+      if (key === null || algorithmOf(key) === null)
+        return refuse(`must be ${what}; key ${i} is not one`);
+    }
+    return keys as PublicJwk[];
+  });
+}
+
+/** Exact browser origins such as https://app.example.org (no path, no wildcard). */
+function origins() {
+  return variable((value) => {
+    const items = splitList(value);
+    const bad = items.find((o) => {
+      try {
+        const url = new URL(o);
+        return !['http:', 'https:'].includes(url.protocol) || url.origin !== o;
+      } catch {
+        return true;
+      }
+    });
+    if (items.length > 0 && bad === undefined) return items;
+    return refuse(
+      `must list exact origins such as https://app.example.org, separated by commas${bad === undefined ? '' : ` (not ${bad})`}`,
+    );
+  });
+}
+
+const AUTH_KEY_VARIABLES = [
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_PUBLIC_KEY_FILE',
+  'AUTH_JWKS_FILE',
+] as const;
 
 /** Every variable the service reads, with its rule. Defaults are in toAppConfig. */
 const environmentSchema = z
@@ -286,6 +409,14 @@ const environmentSchema = z
     LLM_TIMEOUT_MS: integer(1),
     LLM_PARALLELISM: integer(1, 32),
     LOG_LEVEL: oneOf(['error', 'warn', 'log', 'debug']),
+    NODE_ENV: text(),
+    AUTH_JWT_SECRET: jwtSecret(),
+    AUTH_JWT_PUBLIC_KEY_FILE: publicKeyFile(),
+    AUTH_JWKS_FILE: jwksFile(),
+    AUTH_JWT_ISSUER: text(),
+    AUTH_JWT_AUDIENCE: text(),
+    CORS_ORIGINS: origins(),
+    RATE_LIMIT_PER_MINUTE: integer(0),
   })
   .superRefine(
     (env, ctx) => {
@@ -342,6 +473,23 @@ const environmentSchema = z
           'is only used with TLS: make REDIS_URL start with rediss://, or unset REDIS_TLS_CA',
         );
       }
+
+      // A variable that failed its own rule counts as set: it already has its line.
+      const keySources = AUTH_KEY_VARIABLES.filter((name) => env[name] !== undefined);
+      if (keySources.length > 1) {
+        problem(
+          keySources[1],
+          `must not be set together with ${keySources[0]}: set one key source`,
+        );
+      }
+      for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+        if (env[name] !== undefined && keySources.length === 0) {
+          problem(
+            name,
+            'is only checked when tokens are: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE',
+          );
+        }
+      }
     },
     // Compare the valid variables even when others are bad, so one run lists every problem.
     { when: () => true },
@@ -392,7 +540,24 @@ function toAppConfig(env: Environment): AppConfig {
       parallelism: env.LLM_PARALLELISM ?? 4,
     },
     logLevel: env.LOG_LEVEL ?? 'log',
+    auth: authConfig(env),
+    corsOrigins: env.CORS_ORIGINS ?? [],
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 6_000,
   };
+}
+
+function authConfig(env: Environment): AuthConfig | null {
+  const key: AuthKey | null =
+    env.AUTH_JWT_SECRET !== undefined
+      ? { kind: 'secret', secret: env.AUTH_JWT_SECRET }
+      : env.AUTH_JWT_PUBLIC_KEY_FILE !== undefined
+        ? { kind: 'public-key', ...env.AUTH_JWT_PUBLIC_KEY_FILE }
+        : env.AUTH_JWKS_FILE !== undefined
+          ? { kind: 'jwks', keys: env.AUTH_JWKS_FILE }
+          : null;
+  return (
+    key && { key, issuer: env.AUTH_JWT_ISSUER ?? null, audience: env.AUTH_JWT_AUDIENCE ?? null }
+  );
 }
 
 /** A variable's value as a message may show it: secrets masked, quotes showing spaces. */
@@ -402,23 +567,50 @@ function shown(name: string, value: unknown): string {
   return JSON.stringify(name.endsWith('_URL') ? maskRedisUrl(value) : value);
 }
 
+export interface LoadOptions {
+  /**
+   * The HTTP API (the default) refuses NODE_ENV=production without a key source: it would serve
+   * every request as an admin. A worker process serves no requests and needs no key.
+   */
+  servesHttp?: boolean;
+}
+
+const isSet = (value: unknown) => value !== undefined && value !== '';
+
 /** Reads and validates the environment; throws one ConfigError listing every bad variable. */
-export function loadAppConfig(raw: Readonly<Record<string, unknown>>): AppConfig {
+export function loadAppConfig(
+  raw: Readonly<Record<string, unknown>>,
+  { servesHttp = true }: LoadOptions = {},
+): AppConfig {
   const parsed = environmentSchema.safeParse(raw);
-  if (parsed.success) return toAppConfig(parsed.data);
   const lines = new Map<string, string>();
-  for (const issue of parsed.error.issues) {
+  for (const issue of parsed.error?.issues ?? []) {
     const name = String(issue.path[0] ?? '');
     // One line per variable, even if a rule ever reports twice.
     if (!lines.has(name)) lines.set(name, `${name}=${shown(name, raw[name])}: ${issue.message}`);
   }
+  if (
+    servesHttp &&
+    raw.NODE_ENV === 'production' &&
+    !AUTH_KEY_VARIABLES.some((name) => isSet(raw[name]))
+  ) {
+    lines.set(
+      'NODE_ENV',
+      'NODE_ENV="production": needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE: ' +
+        'access control may not be off in production',
+    );
+  }
+  if (parsed.success && lines.size === 0) return toAppConfig(parsed.data);
   throw new ConfigError([...lines.values()]);
 }
 
 /** For entry points: the validated config, or one line per bad variable on stderr and exit 1. */
-export function loadAppConfigOrExit(raw: Readonly<Record<string, unknown>>): AppConfig {
+export function loadAppConfigOrExit(
+  raw: Readonly<Record<string, unknown>>,
+  options: LoadOptions = {},
+): AppConfig {
   try {
-    return loadAppConfig(raw);
+    return loadAppConfig(raw, options);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

@@ -12,6 +12,7 @@ export function toDeploymentDto(d: Deployment): DeploymentDto {
     id: d.id,
     title: d.title,
     behaviors,
+    owners: [...d.owners],
     created_at: d.created_at,
     updated_at: d.updated_at,
   };

@@ -10,6 +10,11 @@ export interface Deployment {
   id: string;
   title: string;
   behaviors: Record<string, DeploymentBehavior>;
+  /**
+   * Subs of the instructors who may see and manage it: the creator and those it is shared with.
+   * Empty for deployments created while access control was off (admins only).
+   */
+  owners: string[];
   created_at: string;
   updated_at: string;
 }

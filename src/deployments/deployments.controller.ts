@@ -8,6 +8,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/access.decorators';
+import { Principal } from '../auth/principal';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import { toDeploymentDto } from './deployment.mapper';
 import { DeploymentsService } from './deployments.service';
@@ -28,15 +30,24 @@ export class DeploymentsController {
   @ApiOperation({ summary: 'Create a page deployment', operationId: 'createDeployment' })
   @ApiCreatedResponse({ type: DeploymentDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
-  async create(@Body() dto: CreateDeploymentDto): Promise<DeploymentDto> {
-    return toDeploymentDto(await this.deployments.create(dto));
+  async create(
+    @Body() dto: CreateDeploymentDto,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<DeploymentDto> {
+    return toDeploymentDto(await this.deployments.create(dto, caller));
   }
 
   @Get()
-  @ApiOperation({ summary: 'List deployments, oldest first', operationId: 'listDeployments' })
+  @ApiOperation({
+    summary: 'List the deployments you may see (admins: all), oldest first',
+    operationId: 'listDeployments',
+  })
   @ApiOkResponse({ type: DeploymentPageDto })
-  list(@Query() q: PageQueryDto): Promise<DeploymentPageDto> {
-    return this.deployments.page(q.page, q.page_size);
+  list(
+    @Query() q: PageQueryDto,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<DeploymentPageDto> {
+    return this.deployments.page(caller, q.page, q.page_size);
   }
 
   @Get(':deploymentId')
@@ -49,7 +60,7 @@ export class DeploymentsController {
 
   @Patch(':deploymentId')
   @ApiOperation({
-    summary: 'Change the title or replace the behaviors',
+    summary: 'Change the title, replace the behaviors, or share it (owners)',
     operationId: 'updateDeployment',
   })
   @ApiOkResponse({ type: DeploymentDto })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TaskStateModule } from '../tasks/task-state.module';
+import { DeploymentAccessGuard } from './deployment-access';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsStoreModule } from './deployments-store.module';
 import { DeploymentsService } from './deployments.service';
@@ -13,7 +14,13 @@ import { SubmissionsService } from './submissions.service';
 @Module({
   imports: [DeploymentsStoreModule, TaskStateModule],
   controllers: [DeploymentsController, SubmissionsController, OutputsController],
-  providers: [DeploymentsService, SubmissionsService, OutputsRepository, OutputsService],
-  exports: [DeploymentsService],
+  providers: [
+    DeploymentsService,
+    SubmissionsService,
+    OutputsRepository,
+    OutputsService,
+    DeploymentAccessGuard,
+  ],
+  exports: [DeploymentsService, DeploymentAccessGuard],
 })
 export class DeploymentsModule {}

@@ -4,6 +4,12 @@ import { REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { Deployment, StoredSubmission } from './deployment.types';
 
+/** Deployments stored before access control have no owners: admins only. */
+function parseDeployment(raw: string): Deployment {
+  const d = JSON.parse(raw) as Omit<Deployment, 'owners'> & { owners?: string[] };
+  return { ...d, owners: d.owners ?? [] };
+}
+
 /** Deployments and their students in Redis, the store every API and worker process shares. */
 @Injectable()
 export class DeploymentsRepository {
@@ -12,37 +18,51 @@ export class DeploymentsRepository {
     private readonly keys: RedisKeys,
   ) {}
 
-  async save(d: Deployment): Promise<void> {
-    await this.redis
+  /**
+   * Stores the deployment and keeps the indexes in step: the global one and one per owner
+   * (`previous` is the stored version, whose dropped owners lose it from their index).
+   */
+  async save(d: Deployment, previous: Deployment | null = null): Promise<void> {
+    const score = Date.parse(d.created_at);
+    const tx = this.redis
       .multi()
       .set(this.keys.deployment(d.id), JSON.stringify(d))
-      .zadd(this.keys.deploymentIndex(), 'NX', Date.parse(d.created_at), d.id)
-      .exec();
+      .zadd(this.keys.deploymentIndex(), 'NX', score, d.id);
+    for (const owner of d.owners) tx.zadd(this.keys.ownerIndex(owner), 'NX', score, d.id);
+    for (const owner of previous?.owners ?? [])
+      if (!d.owners.includes(owner)) tx.zrem(this.keys.ownerIndex(owner), d.id);
+    await tx.exec();
   }
 
   async get(id: string): Promise<Deployment | null> {
     const raw = await this.redis.get(this.keys.deployment(id));
-    return raw === null ? null : (JSON.parse(raw) as Deployment);
+    return raw === null ? null : parseDeployment(raw);
   }
 
-  /** Oldest first, so pages stay stable while new deployments are added. */
-  async page(offset: number, limit: number): Promise<{ items: Deployment[]; total: number }> {
+  /**
+   * Oldest first, so pages stay stable while new deployments are added: all of them, or those
+   * `owner` owns (from their index, not a scan).
+   */
+  async page(
+    offset: number,
+    limit: number,
+    owner: string | null = null,
+  ): Promise<{ items: Deployment[]; total: number }> {
+    const index = owner === null ? this.keys.deploymentIndex() : this.keys.ownerIndex(owner);
     const [ids, total] = await Promise.all([
-      this.redis.zrange(this.keys.deploymentIndex(), offset, offset + limit - 1),
-      this.redis.zcard(this.keys.deploymentIndex()),
+      this.redis.zrange(index, offset, offset + limit - 1),
+      this.redis.zcard(index),
     ]);
     if (ids.length === 0) return { items: [], total };
     const raws = await this.redis.mget(...ids.map((id) => this.keys.deployment(id)));
-    const items = raws
-      .filter((r): r is string => r !== null)
-      .map((r) => JSON.parse(r) as Deployment);
+    const items = raws.filter((r): r is string => r !== null).map(parseDeployment);
     return { items, total };
   }
 
   /** Removes the deployment and everything stored under it (students, outputs, history). */
   async delete(d: Deployment): Promise<void> {
     const locks = Object.keys(d.behaviors).map((n) => this.keys.behaviorLock(d.id, n));
-    await this.redis
+    const tx = this.redis
       .multi()
       .unlink(
         this.keys.deployment(d.id),
@@ -51,8 +71,9 @@ export class DeploymentsRepository {
         this.keys.history(d.id),
         ...locks,
       )
-      .zrem(this.keys.deploymentIndex(), d.id)
-      .exec();
+      .zrem(this.keys.deploymentIndex(), d.id);
+    for (const owner of d.owners) tx.zrem(this.keys.ownerIndex(owner), d.id);
+    await tx.exec();
   }
 
   async upsertSubmissions(deploymentId: string, subs: StoredSubmission[]): Promise<number> {

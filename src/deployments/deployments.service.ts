@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { parseBehaviorDefinitions } from './behavior-config.validation';
-import { NotFoundError } from '../common/errors';
 import { TaskCancellation } from '../tasks/task-cancellation.service';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
+import { Principal } from '../auth/principal';
+import { deploymentNotFound } from './deployment-access';
 import { toDeploymentDto } from './deployment.mapper';
 import { Deployment } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
@@ -17,12 +18,14 @@ export class DeploymentsService {
     private readonly tasks: TaskLifecycle,
   ) {}
 
-  async create(dto: CreateDeploymentDto): Promise<Deployment> {
+  /** The creator owns it (with access control off there is no creator: admins only). */
+  async create(dto: CreateDeploymentDto, creator: Principal): Promise<Deployment> {
     const now = new Date().toISOString();
     const deployment: Deployment = {
       id: randomUUID(),
       title: dto.title,
       behaviors: parseBehaviorDefinitions(dto.behaviors),
+      owners: creator.sub === null ? [] : [creator.sub],
       created_at: now,
       updated_at: now,
     };
@@ -32,12 +35,19 @@ export class DeploymentsService {
 
   async get(id: string): Promise<Deployment> {
     const d = await this.repo.get(id);
-    if (d === null) throw new NotFoundError(`Deployment ${id} not found`);
+    if (d === null) throw deploymentNotFound(id);
     return d;
   }
 
-  async page(page: number, pageSize: number): Promise<DeploymentPageDto> {
-    const { items, total } = await this.repo.page((page - 1) * pageSize, pageSize);
+  /** What the caller may see: every deployment for an admin, otherwise those they own. */
+  async page(caller: Principal, page: number, pageSize: number): Promise<DeploymentPageDto> {
+    const offset = (page - 1) * pageSize;
+    const { items, total } =
+      caller.role === 'admin'
+        ? await this.repo.page(offset, pageSize)
+        : caller.sub === null
+          ? { items: [], total: 0 }
+          : await this.repo.page(offset, pageSize, caller.sub);
     return { items: items.map(toDeploymentDto), page, page_size: pageSize, total };
   }
 
@@ -49,9 +59,10 @@ export class DeploymentsService {
       title: dto.title ?? current.title,
       behaviors:
         dto.behaviors === undefined ? current.behaviors : parseBehaviorDefinitions(dto.behaviors),
+      owners: dto.owners === undefined ? current.owners : [...new Set(dto.owners)],
       updated_at: new Date().toISOString(),
     };
-    await this.repo.save(updated);
+    await this.repo.save(updated, current);
     return updated;
   }
 

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/access.decorators';
 import { ErrorResponseDto } from '../common/error-response.dto';
 import {
   HistoryDto,
@@ -36,8 +37,10 @@ export class OutputsController {
   }
 
   @Get('groups/:studentName')
+  @Roles('admin', 'instructor', 'student')
   @ApiOperation({
     summary: "A student's group and its other members, from the latest group assignment",
+    description: "A student's token may read only its own group (studentName = its name claim).",
     operationId: 'getStudentGroup',
   })
   @ApiOkResponse({ type: StudentGroupDto })

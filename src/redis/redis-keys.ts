@@ -8,6 +8,14 @@ export class RedisKeys {
   deploymentIndex(): string {
     return `${this.prefix}:deps`;
   }
+  /** The deployments a subject owns, by creation time (so listing them is not a scan). */
+  ownerIndex(sub: string): string {
+    return `${this.prefix}:owner:${encodeURIComponent(sub)}:deps`;
+  }
+  /** One rate-limit window (the throttler's name and the tracked subject or address). */
+  rateLimit(key: string): string {
+    return `${this.prefix}:rl:${key}`;
+  }
   submissions(deploymentId: string): string {
     return `${this.prefix}:dep:${deploymentId}:subs`;
   }

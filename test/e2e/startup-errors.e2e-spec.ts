@@ -181,6 +181,16 @@ describe('Start-up failures end in one clear line', () => {
       });
     });
 
+    it('main.js: NODE_ENV=production without a key exits 1 with one line', async () => {
+      const r = await run('main.js', { NODE_ENV: 'production', REDIS_URL: testRedisUrl() });
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'NODE_ENV="production": needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE: access control may not be off in production\n',
+      });
+    });
+
     it('main.js: a busy port exits 1 with one line', async () => {
       const busy = createServer();
       const port = await listening(busy);

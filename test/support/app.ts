@@ -29,10 +29,21 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
   });
 }
 
+type Http = ReturnType<typeof request>;
+
 export interface TestApp {
   app: INestApplication;
   config: AppConfig;
-  http: ReturnType<typeof request>;
+  /**
+   * The test's usual client. With access control off it sends `Content-Type: application/json`
+   * on every request, as a frontend must for a POST or DELETE without a body (the CSRF rule);
+   * with access control on it sends nothing extra: use `as(token)`.
+   */
+  http: Http;
+  /** A client without default headers. */
+  raw: Http;
+  /** A client that sends `Authorization: Bearer <token>` on every request. */
+  as(token: string): Http;
   close(): Promise<void>;
 }
 
@@ -42,7 +53,12 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const app = await createApp(config);
   await app.init();
-  return { app, config, http: request(app.getHttpServer()), close: () => app.close() };
+  const server = app.getHttpServer() as Parameters<typeof request>[0];
+  const raw = request(server);
+  const as = (token: string): Http => request.agent(server).set('Authorization', `Bearer ${token}`);
+  const http =
+    config.auth === null ? request.agent(server).set('Content-Type', 'application/json') : raw;
+  return { app, config, http, raw, as, close: () => app.close() };
 }
 
 export const CLASS_ANSWERS = [

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,9 @@ describe('loadAppConfig', () => {
       embeddingEndpoint: null,
       llm: null,
       logLevel: 'log',
+      auth: null,
+      corsOrigins: [],
+      rateLimitPerMinute: 6_000,
     });
     expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
@@ -400,6 +404,123 @@ describe('loadAppConfig', () => {
         `REDIS_TLS_CA="${path}": is only used with TLS: make REDIS_URL start with rediss://, or unset REDIS_TLS_CA`,
       );
     });
+  });
+});
+
+describe('access control, CORS and rate limits', () => {
+  const SECRET = 'x'.repeat(32);
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+  it('is off by default, with generous rate limits and no CORS', () => {
+    expect(loadAppConfig({})).toMatchObject({
+      auth: null,
+      corsOrigins: [],
+      rateLimitPerMinute: 6000,
+    });
+  });
+
+  it('reads an HS256 secret with the issuer and audience to check', () => {
+    const c = loadAppConfig({
+      AUTH_JWT_SECRET: SECRET,
+      AUTH_JWT_ISSUER: 'https://login.example.org',
+      AUTH_JWT_AUDIENCE: 'behavior-runner',
+    });
+    expect(c.auth).toEqual({
+      key: { kind: 'secret', secret: SECRET },
+      issuer: 'https://login.example.org',
+      audience: 'behavior-runner',
+    });
+  });
+
+  it('refuses a short secret, masking it', () => {
+    expect(oneProblem({ AUTH_JWT_SECRET: 'short' })).toBe(
+      'AUTH_JWT_SECRET="***": must be at least 32 characters long (e.g. the output of `openssl rand -base64 48`)',
+    );
+  });
+
+  it('reads a PEM public key and picks RS256 or ES256 from it', () => {
+    const rsaPath = file(
+      'rsa.pem',
+      rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    );
+    const ecPath = file('ec.pem', ec.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    expect(loadAppConfig({ AUTH_JWT_PUBLIC_KEY_FILE: rsaPath }).auth?.key).toMatchObject({
+      kind: 'public-key',
+      algorithm: 'RS256',
+    });
+    expect(loadAppConfig({ AUTH_JWT_PUBLIC_KEY_FILE: ecPath }).auth?.key).toMatchObject({
+      kind: 'public-key',
+      algorithm: 'ES256',
+    });
+  });
+
+  it('refuses a missing or unusable key file with one line', () => {
+    const missing = join(dir, 'nope.pem');
+    expect(oneProblem({ AUTH_JWT_PUBLIC_KEY_FILE: missing })).toBe(
+      `AUTH_JWT_PUBLIC_KEY_FILE="${missing}": must be the path of a PEM public key (RSA or P-256 EC), but there is no such file`,
+    );
+    const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' });
+    expect(oneProblem({ AUTH_JWT_PUBLIC_KEY_FILE: file('ed.pem', ed.toString()) })).toMatch(
+      /^AUTH_JWT_PUBLIC_KEY_FILE=".*ed\.pem": must be a PEM public key \(RSA or P-256 EC\)$/,
+    );
+    expect(oneProblem({ AUTH_JWKS_FILE: file('bad.json', '{"keys": []}') })).toMatch(
+      /^AUTH_JWKS_FILE=".*bad\.json": must be a JWKS file/,
+    );
+  });
+
+  it('reads a local JWKS file', () => {
+    const jwk = { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'k1' };
+    const path = file('jwks.json', JSON.stringify({ keys: [jwk] }));
+    expect(loadAppConfig({ AUTH_JWKS_FILE: path }).auth?.key).toEqual({
+      kind: 'jwks',
+      keys: [jwk],
+    });
+  });
+
+  it('takes one key source only', () => {
+    const path = file(
+      'jwks2.json',
+      JSON.stringify({ keys: [ec.publicKey.export({ format: 'jwk' })] }),
+    );
+    expect(oneProblem({ AUTH_JWT_SECRET: SECRET, AUTH_JWKS_FILE: path })).toBe(
+      `AUTH_JWKS_FILE="${path}": must not be set together with AUTH_JWT_SECRET: set one key source`,
+    );
+  });
+
+  it('refuses to run in production without a key, in one line', () => {
+    expect(oneProblem({ NODE_ENV: 'production' })).toBe(
+      'NODE_ENV="production": needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE: access control may not be off in production',
+    );
+    expect(loadAppConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }).auth).not.toBeNull();
+    // A worker serves no requests: it needs no key.
+    expect(loadAppConfig({ NODE_ENV: 'production' }, { servesHttp: false }).auth).toBeNull();
+    // Listed with the other bad variables, not instead of them.
+    expect(problems({ NODE_ENV: 'production', PORT: 'x' }).map((l) => l.split('=')[0])).toEqual([
+      'PORT',
+      'NODE_ENV',
+    ]);
+  });
+
+  it('refuses an issuer or audience without a key rather than ignoring it', () => {
+    expect(oneProblem({ AUTH_JWT_AUDIENCE: 'x' })).toMatch(
+      /^AUTH_JWT_AUDIENCE="x": is only checked/,
+    );
+  });
+
+  it('reads exact CORS origins and refuses anything else', () => {
+    expect(
+      loadAppConfig({ CORS_ORIGINS: 'https://app.example.org, http://localhost:5173' }).corsOrigins,
+    ).toEqual(['https://app.example.org', 'http://localhost:5173']);
+    for (const bad of ['*', 'https://app.example.org/', 'app.example.org', 'ftp://x.org'])
+      expect(oneProblem({ CORS_ORIGINS: bad })).toMatch(
+        /^CORS_ORIGINS=.*: must list exact origins/,
+      );
+  });
+
+  it('reads RATE_LIMIT_PER_MINUTE, 0 meaning off', () => {
+    expect(loadAppConfig({ RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
+    expect(oneProblem({ RATE_LIMIT_PER_MINUTE: '-1' })).toMatch(/^RATE_LIMIT_PER_MINUTE="-1": /);
   });
 });
 

@@ -18,6 +18,7 @@ import { fake } from '../support/fakes';
 const DEPLOYMENT: Deployment = {
   id: 'd1',
   title: 'Class',
+  owners: [],
   behaviors: {
     '1': { type: 'group_assignment', config: {} },
     '2': { type: 'random_grouping', config: {} },

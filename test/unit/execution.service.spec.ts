@@ -20,6 +20,7 @@ import { configService, fake, FakeTasks, taskRecord } from '../support/fakes';
 const DEPLOYMENT: Deployment = {
   id: 'd1',
   title: 'Class',
+  owners: [],
   behaviors: { '1': { type: 'group_assignment', config: { group_size: 2 } } },
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',

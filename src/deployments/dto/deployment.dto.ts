@@ -1,6 +1,16 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
 import {
   GroupAssignmentConfigDto,
   RandomGroupingConfigDto,
@@ -56,6 +66,21 @@ export class UpdateDeploymentDto {
   @IsOptional()
   @IsObject()
   behaviors?: Record<string, BehaviorDefinitionDto>;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 100,
+    description:
+      'Replaces the owners: the subs (token `sub`) of the instructors who may see and manage the ' +
+      'deployment. Leaving yourself out gives it away.',
+    example: ['ana', 'ben'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 200, { each: true })
+  owners?: string[];
 }
 
 /** Response shape of a deployment; built by toDeploymentDto, never the stored record itself. */
@@ -63,6 +88,11 @@ export class DeploymentDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   title!: string;
   @ApiProperty(behaviorsSchema) behaviors!: Record<string, BehaviorDefinitionDto>;
+  @ApiProperty({
+    type: [String],
+    description: 'Subs of the instructors who may see and manage it (admins always may)',
+  })
+  owners!: string[];
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }

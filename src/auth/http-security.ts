@@ -1,0 +1,77 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { OpenAPIObject } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { AppConfig } from '../config/app-config';
+import { DEFAULT_ROLES } from './access.decorators';
+import { Role, ROLES } from './principal';
+
+/**
+ * Security headers (helmet's defaults, no X-Powered-By) and CORS for the configured origins
+ * only. Swagger UI works under helmet's default CSP: its page loads its script and styles from
+ * /api/docs and has one inline <style>, which the default style-src allows. The one change:
+ * no upgrade-insecure-requests, which would make a browser fetch Swagger UI's files over https
+ * from a service that (in development) only speaks http.
+ */
+export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      exposedHeaders: ['Retry-After', 'WWW-Authenticate', 'Deprecation', 'Link'],
+      maxAge: 600,
+    });
+  }
+}
+
+export const BEARER_SCHEME = 'bearer';
+
+const ERROR_BODY = {
+  'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
+};
+const STATE_CHANGING = ['post', 'put', 'patch', 'delete'] as const;
+const METHODS = ['get', ...STATE_CHANGING] as const;
+
+/**
+ * Puts the bearer requirement on every operation but the @Public() ones, and documents the
+ * answers access control adds: 401 everywhere a token is needed, 403 where a role may be
+ * refused, 415 on state changes without JSON or a token, 429 when the rate limit is hit.
+ */
+export function documentAccessControl(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (op === undefined) continue;
+      const marks = op as { 'x-public'?: boolean; 'x-roles'?: Role[] };
+      const isPublic = marks['x-public'] === true;
+      const roles = marks['x-roles'] ?? DEFAULT_ROLES;
+      delete marks['x-public'];
+      delete marks['x-roles'];
+      op.responses['429'] ??= {
+        description:
+          'Too many requests from this subject or address; Retry-After says when to retry',
+        content: ERROR_BODY,
+      };
+      if ((STATE_CHANGING as readonly string[]).includes(method))
+        op.responses['415'] ??= {
+          description:
+            'Neither Content-Type: application/json nor an Authorization header (a request a browser could send cross-site)',
+          content: ERROR_BODY,
+        };
+      if (isPublic) continue;
+      op.security = [{ [BEARER_SCHEME]: [] }];
+      op.responses['401'] ??= {
+        description:
+          'No bearer token, or one that is expired or does not verify (WWW-Authenticate: Bearer)',
+        content: ERROR_BODY,
+      };
+      if (ROLES.some((r) => !roles.includes(r)))
+        op.responses['403'] ??= {
+          description: `The token's role may not do this (allowed: ${roles.join(', ')})`,
+          content: ERROR_BODY,
+        };
+    }
+  }
+}
