@@ -14,6 +14,7 @@ import {
   redisServerInstalled,
   startPrivateRedis,
 } from './redis/private-redis';
+import { checkRedisCredentials } from './redis/redis-credentials';
 import { redisStartupProblem } from './redis/redis-probe';
 
 /**
@@ -46,6 +47,7 @@ async function bootstrap(): Promise<void> {
   await checkCanListen(loaded.host, loaded.port);
   const redisProblem = await redisStartupProblem(loaded.redisUrl, loaded.redisTlsCa);
   if (redisProblem !== null) throw new StartupFailure(redisProblem);
+  await checkRedisCredentials(loaded);
   const redis = await resolveRedis(loaded, process.env.REDIS_URL !== undefined, logger);
   const config = { ...loaded, redisUrl: redis.url };
   const app = await createApp(config);

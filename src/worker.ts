@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createWorkerContext } from './app.factory';
 import { loadAppConfigOrExit } from './config/app-config';
 import { exitOnStartupError, StartupFailure } from './config/startup-failure';
+import { checkRedisCredentials } from './redis/redis-credentials';
 import { redisStartupProblem } from './redis/redis-probe';
 
 /** Workers only: run as many of these as you like, on any machine that reaches the Redis. */
@@ -10,6 +11,7 @@ async function bootstrap(): Promise<void> {
   const config = loadAppConfigOrExit(process.env, { servesHttp: false });
   const redisProblem = await redisStartupProblem(config.redisUrl, config.redisTlsCa);
   if (redisProblem !== null) throw new StartupFailure(redisProblem);
+  await checkRedisCredentials(config);
   const ctx = await createWorkerContext(config);
   const logger = new Logger('Worker');
   // SIGTERM: stop taking jobs, let running ones finish within WORKER_SHUTDOWN_GRACE_MS, hand the

@@ -61,6 +61,8 @@ export interface AppConfig {
   stalledIntervalMs: number;
   /** A task whose worker is lost more often than this ends FAILURE. */
   maxLostWorkers: number;
+  /** When Redis refuses REDIS_URL's password at start: exit 1, or log it and keep retrying. */
+  redisAuthFailure: 'exit' | 'retry';
   taskRetentionSeconds: number;
   maxBodySize: string;
   maxSubmissionsPerRequest: number;
@@ -389,6 +391,7 @@ const environmentSchema = z
     SHUTDOWN_GRACE_MS: integer(0),
     STALLED_INTERVAL_MS: integer(500),
     MAX_LOST_WORKERS: integer(0, 100),
+    REDIS_AUTH_FAILURE: oneOf(['exit', 'retry']),
     TASK_RETENTION_SECONDS: integer(1),
     MAX_BODY_SIZE: byteSize(),
     MAX_SUBMISSIONS_PER_REQUEST: integer(1),
@@ -520,6 +523,7 @@ function toAppConfig(env: Environment): AppConfig {
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? 30_000,
     maxLostWorkers: env.MAX_LOST_WORKERS ?? 2,
+    redisAuthFailure: env.REDIS_AUTH_FAILURE ?? 'exit',
     taskRetentionSeconds: env.TASK_RETENTION_SECONDS ?? 86_400,
     maxBodySize: env.MAX_BODY_SIZE ?? '10mb',
     maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,

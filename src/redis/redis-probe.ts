@@ -1,6 +1,7 @@
 import { createConnection, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { readRedisUrl } from '../config/redis-url';
+import Redis from 'ioredis';
+import { readRedisUrl, redisOptionsFromUrl } from '../config/redis-url';
 
 export type RedisProbe =
   /** Answered PING like Redis: +PONG, or a Redis error such as -NOAUTH (a password is needed). */
@@ -121,5 +122,50 @@ export async function redisStartupProblem(
       return `Something other than Redis answers at ${at} (${probe.detail}): check REDIS_URL, or stop the program that holds that port`;
     case 'tls-failed':
       return `TLS with Redis at ${at} failed (${probe.reason}): check that the server speaks TLS, or use redis://, and that REDIS_TLS_CA names the CA that signed its certificate`;
+  }
+}
+
+/** Words Redis uses when it refuses credentials (or wants some). */
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+
+/**
+ * One line when Redis refuses REDIS_URL's credentials (or wants some the URL lacks), never
+ * quoting the password; null when they are accepted or Redis cannot be reached yet.
+ */
+export async function redisAuthProblem(
+  redisUrl: string,
+  tlsCa: string | null = null,
+  timeoutMs = 3000,
+): Promise<string | null> {
+  const reading = readRedisUrl(redisUrl);
+  if (!reading.ok) return null;
+  const { host, port, username } = reading.endpoint;
+  const client = new Redis({
+    ...redisOptionsFromUrl(redisUrl, tlsCa),
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
+  // ioredis reports a refused AUTH as an 'error' event, then rejects with "Connection is closed".
+  let refusal: string | null = null;
+  client.on('error', (err: Error) => {
+    if (AUTH_REFUSED.test(err.message)) refusal = err.message;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    return null;
+  } catch (err) {
+    const message = refusal ?? (err instanceof Error ? err.message : String(err));
+    if (!AUTH_REFUSED.test(message)) return null;
+    const who = username ? `user ${username}` : 'the default user';
+    return (
+      `Redis at ${hostPort(host, port)} refused the credentials in REDIS_URL for ${who} ` +
+      `(${message.split(' ')[0].replace(/[^A-Z]/g, '') || 'AUTH'}): check the password in REDIS_URL`
+    );
+  } finally {
+    client.disconnect();
   }
 }

@@ -80,6 +80,7 @@ describe('loadAppConfig', () => {
       shutdownGraceMs: 10_000,
       stalledIntervalMs: 30_000,
       maxLostWorkers: 2,
+      redisAuthFailure: 'exit',
       taskRetentionSeconds: 86_400,
       maxBodySize: '10mb',
       maxSubmissionsPerRequest: 5_000,
