@@ -151,6 +151,7 @@ describe('BehaviorRunner', () => {
 
   it('runs as many behaviors at once as it has threads, and queues the rest', async () => {
     r = runner({ threads: 2 });
+    await r.warm(); // both threads loaded, so thread start-up time cannot serialise the runs
     // Each run's interval: from its first progress report (the behavior is running in a
     // thread) to its end. Two threads must overlap the first two runs; one thread could not.
     const spans = await Promise.all(
@@ -159,7 +160,7 @@ describe('BehaviorRunner', () => {
         const onProgress = () => {
           if (Number.isNaN(start)) start = performance.now();
         };
-        await r.runAny('test_sleep', sleep({ duration_ms: 300 }), [], { onProgress });
+        await r.runAny('test_sleep', sleep({ duration_ms: 1500 }), [], { onProgress });
         return { start, end: performance.now() };
       }),
     );
