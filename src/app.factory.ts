@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, WorkerModule } from './app.module';
 import { addLegacyPaths, legacyPathAliases } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
+import { JSON_TYPES, requireJsonBody } from './common/json-body';
+import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -21,8 +23,20 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     logger: logLevels(config),
   });
   app.use(legacyPathAliases);
-  app.useBodyParser('json', { limit: config.maxBodySize });
-  app.useGlobalPipes(createValidationPipe());
+  app.use(requireJsonBody);
+  // Compressed bodies are refused (415): inflating is CPU an attacker chooses, and no client
+  // sends them. `limit` bounds the bytes read; JsonLimitsPipe bounds what they may hold.
+  app.useBodyParser('json', { limit: config.maxBodySize, type: JSON_TYPES, inflate: false });
+  app.useGlobalPipes(
+    new JsonLimitsPipe({
+      maxDepth: config.maxJsonDepth,
+      maxKeys: config.maxObjectKeys,
+      maxArrayLength: config.maxSubmissionsPerRequest,
+      maxStringLength: config.maxTextLength,
+      maxKeyLength: MAX_KEY_LENGTH,
+    }),
+    createValidationPipe(),
+  );
   // No enableShutdownHooks here: main.ts handles signals itself (it may own a Redis to stop).
   const document = SwaggerModule.createDocument(
     app,

@@ -20,6 +20,7 @@ import {
   RunFailureReason,
   ServiceUnavailableError,
   TooLargeError,
+  UnsupportedMediaTypeError,
 } from './errors';
 
 /** HTTP status of a synchronous run that failed, by why it failed. */
@@ -39,18 +40,23 @@ export function domainErrorStatus(error: DomainError): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof TooLargeError) return 413;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof ServiceUnavailableError) return 503;
   return 500;
 }
 
+/** What body-parser and Express pass on: http-errors, with a `type` for body-parser's own. */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
   message: string;
+  encoding?: string;
 }
 
 function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === 'object' && err !== null && 'type' in err && 'status' in err;
+  if (typeof err !== 'object' || err === null || !('status' in err)) return false;
+  // http-errors marks client errors `expose`; a stream error wrapped by body-parser has no type.
+  return 'type' in err || ('expose' in err && typeof err.status === 'number');
 }
 
 /** Turns every error into `{statusCode, error, message, ...}`; nothing leaves as a bare 500. */
@@ -94,6 +100,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
         return [
           413,
           'The request body is larger than this service accepts (see MAX_BODY_SIZE)',
+          {},
+        ];
+      }
+      if (exception.type === 'encoding.unsupported') {
+        return [
+          415,
+          `Compressed request bodies are not accepted (Content-Encoding: ${JSON.stringify(String(exception.encoding ?? '').slice(0, 40))}); send plain JSON`,
           {},
         ];
       }
