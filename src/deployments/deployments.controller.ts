@@ -18,6 +18,7 @@ import {
   PageQueryDto,
   UpdateDeploymentDto,
 } from './dto/deployment.dto';
+import { DeploymentIdPipe } from '../common/params';
 
 @ApiTags('deployments')
 @Controller('api/page-deployments')
@@ -43,7 +44,7 @@ export class DeploymentsController {
   @ApiOperation({ summary: 'Get a deployment', operationId: 'getDeployment' })
   @ApiOkResponse({ type: DeploymentDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  async get(@Param('deploymentId') id: string): Promise<DeploymentDto> {
+  async get(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<DeploymentDto> {
     return toDeploymentDto(await this.deployments.get(id));
   }
 
@@ -56,7 +57,7 @@ export class DeploymentsController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async update(
-    @Param('deploymentId') id: string,
+    @Param('deploymentId', DeploymentIdPipe) id: string,
     @Body() dto: UpdateDeploymentDto,
   ): Promise<DeploymentDto> {
     return toDeploymentDto(await this.deployments.update(id, dto));
@@ -70,7 +71,7 @@ export class DeploymentsController {
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  remove(@Param('deploymentId') id: string): Promise<void> {
+  remove(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<void> {
     return this.deployments.remove(id);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { parseBehaviorDefinitions } from './behavior-config.validation';
-import { NotFoundError } from '../common/errors';
+import { deploymentNotFound, isId } from '../common/params';
 import { TaskCancellation } from '../tasks/task-cancellation.service';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { toDeploymentDto } from './deployment.mapper';
@@ -31,8 +31,10 @@ export class DeploymentsService {
   }
 
   async get(id: string): Promise<Deployment> {
+    // The routes' DeploymentIdPipe already refused non-ids; this keeps every caller as safe.
+    if (!isId(id)) throw deploymentNotFound(id);
     const d = await this.repo.get(id);
-    if (d === null) throw new NotFoundError(`Deployment ${id} not found`);
+    if (d === null) throw deploymentNotFound(id);
     return d;
   }
 
