@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, WorkerModule } from './app.module';
 import { addLegacyPaths, legacyPathAliases } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
+import { answerClientError } from './common/client-error';
 import { JSON_TYPES, requireJsonBody } from './common/json-body';
 import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
@@ -22,6 +23,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
     logger: logLevels(config),
   });
+  app.getHttpServer().on('clientError', answerClientError);
   app.use(legacyPathAliases);
   app.use(requireJsonBody);
   // Compressed bodies are refused (415): inflating is CPU an attacker chooses, and no client

@@ -74,9 +74,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
-    res
-      .status(status)
-      .json({ statusCode: status, error: reasonPhrase(status), message, ...extras });
+    res.status(status).json({ statusCode: status, error: errorPhrase(status), message, ...extras });
   }
 
   private describe(exception: unknown): [number, string, ErrorExtras] {
@@ -126,7 +124,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-function reasonPhrase(status: number): string {
+/** The reason phrase of a status code, e.g. `Payload Too Large`. */
+export function errorPhrase(status: number): string {
   const name = HttpStatus[status] as string | undefined;
   if (!name) return 'Error';
   return name
