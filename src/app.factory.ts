@@ -6,6 +6,9 @@ import { AppModule, WorkerModule } from './app.module';
 import { applyHttpSecurity, BEARER_SCHEME, documentAccessControl } from './auth/http-security';
 import { addLegacyPaths, legacyPathAliases } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
+import { answerClientError } from './common/client-error';
+import { JSON_TYPES, requireJsonBody } from './common/json-body';
+import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 
@@ -22,9 +25,22 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     logger: logLevels(config),
   });
   applyHttpSecurity(app, config);
+  app.getHttpServer().on('clientError', answerClientError);
   app.use(legacyPathAliases);
-  app.useBodyParser('json', { limit: config.maxBodySize });
-  app.useGlobalPipes(createValidationPipe());
+  app.use(requireJsonBody);
+  // Compressed bodies are refused (415): inflating is CPU an attacker chooses, and no client
+  // sends them. `limit` bounds the bytes read; JsonLimitsPipe bounds what they may hold.
+  app.useBodyParser('json', { limit: config.maxBodySize, type: JSON_TYPES, inflate: false });
+  app.useGlobalPipes(
+    new JsonLimitsPipe({
+      maxDepth: config.maxJsonDepth,
+      maxKeys: config.maxObjectKeys,
+      maxArrayLength: config.maxSubmissionsPerRequest,
+      maxStringLength: config.maxTextLength,
+      maxKeyLength: MAX_KEY_LENGTH,
+    }),
+    createValidationPipe(),
+  );
   // No enableShutdownHooks here: main.ts handles signals itself (it may own a Redis to stop).
   const document = SwaggerModule.createDocument(
     app,

@@ -5,6 +5,7 @@ import { ErrorResponseDto } from '../common/error-response.dto';
 import { BehaviorsService, TriggerResponse } from './behaviors.service';
 import { BehaviorListDto, TriggerBehaviorDto } from './dto/trigger-behavior.dto';
 import { TriggerDocs } from './trigger-docs.decorator';
+import { DeploymentIdPipe } from '../common/params';
 
 @ApiTags('behaviors')
 @Controller('api/page-deployments/:deploymentId/behaviors')
@@ -15,7 +16,7 @@ export class BehaviorsController {
   @ApiOperation({ summary: "List the deployment's behaviors", operationId: 'listBehaviors' })
   @ApiOkResponse({ type: BehaviorListDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  list(@Param('deploymentId') deploymentId: string): Promise<BehaviorListDto> {
+  list(@Param('deploymentId', DeploymentIdPipe) deploymentId: string): Promise<BehaviorListDto> {
     return this.behaviors.list(deploymentId);
   }
 
@@ -24,7 +25,7 @@ export class BehaviorsController {
   @HttpCode(202)
   @TriggerDocs()
   async trigger(
-    @Param('deploymentId') deploymentId: string,
+    @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
     @Body() dto: TriggerBehaviorDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TriggerResponse['body']> {

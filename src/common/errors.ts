@@ -63,6 +63,9 @@ export class InvalidInputError extends DomainError {
 /** More data than this service accepts in one request or one deployment. */
 export class TooLargeError extends DomainError {}
 
+/** A body in a form this service does not read (not JSON, or compressed). */
+export class UnsupportedMediaTypeError extends DomainError {}
+
 export class ServiceUnavailableError extends DomainError {}
 
 /** Why a synchronous run did not produce a result. */

@@ -24,6 +24,7 @@ import {
   TooLargeError,
   UnauthorizedError,
   UnsafeRequestError,
+  UnsupportedMediaTypeError,
 } from './errors';
 
 /** HTTP status of a synchronous run that failed, by why it failed. */
@@ -48,18 +49,23 @@ export function domainErrorStatus(error: DomainError): number {
   if (error instanceof TooLargeError) return 413;
   if (error instanceof UnsafeRequestError) return 415;
   if (error instanceof RateLimitedError) return 429;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof ServiceUnavailableError) return 503;
   return 500;
 }
 
+/** What body-parser and Express pass on: http-errors, with a `type` for body-parser's own. */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
   message: string;
+  encoding?: string;
 }
 
 function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === 'object' && err !== null && 'type' in err && 'status' in err;
+  if (typeof err !== 'object' || err === null || !('status' in err)) return false;
+  // http-errors marks client errors `expose`; a stream error wrapped by body-parser has no type.
+  return 'type' in err || ('expose' in err && typeof err.status === 'number');
 }
 
 /** Turns every error into `{statusCode, error, message, ...}`; nothing leaves as a bare 500. */
@@ -78,9 +84,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     for (const [name, value] of Object.entries(errorHeaders(exception))) res.setHeader(name, value);
-    res
-      .status(status)
-      .json({ statusCode: status, error: reasonPhrase(status), message, ...extras });
+    res.status(status).json({ statusCode: status, error: errorPhrase(status), message, ...extras });
   }
 
   private describe(exception: unknown): [number, string, ErrorExtras] {
@@ -104,6 +108,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
         return [
           413,
           'The request body is larger than this service accepts (see MAX_BODY_SIZE)',
+          {},
+        ];
+      }
+      if (exception.type === 'encoding.unsupported') {
+        return [
+          415,
+          `Compressed request bodies are not accepted (Content-Encoding: ${JSON.stringify(String(exception.encoding ?? '').slice(0, 40))}); send plain JSON`,
           {},
         ];
       }
@@ -135,7 +146,8 @@ function errorHeaders(exception: unknown): Record<string, string> {
   return {};
 }
 
-function reasonPhrase(status: number): string {
+/** The reason phrase of a status code, e.g. `Payload Too Large`. */
+export function errorPhrase(status: number): string {
   const name = HttpStatus[status] as string | undefined;
   if (!name) return 'Error';
   return name

@@ -68,6 +68,10 @@ export interface AppConfig {
   maxSubmissionsPerRequest: number;
   maxSubmissionsPerDeployment: number;
   maxTextLength: number;
+  /** Deepest nesting of arrays and objects in a JSON body, checked before any validation. */
+  maxJsonDepth: number;
+  /** Most keys in any one object of a JSON body (a submission's `responses` included). */
+  maxObjectKeys: number;
   /** Modules that register extra behavior types (paths, comma-separated in BEHAVIOR_MODULES). */
   behaviorModules: string[];
   /** The queues a worker process (or the embedded worker) serves, and jobs at once on each. */
@@ -397,6 +401,8 @@ const environmentSchema = z
     MAX_SUBMISSIONS_PER_REQUEST: integer(1),
     MAX_SUBMISSIONS_PER_DEPLOYMENT: integer(1),
     MAX_TEXT_LENGTH: integer(1),
+    MAX_JSON_DEPTH: integer(2, 256),
+    MAX_OBJECT_KEYS: integer(10, 100_000),
     BEHAVIOR_MODULES: list<string>(),
     WORKER_QUEUES: list(WORKER_QUEUE_NAMES),
     GROUP_ASSIGNMENT_CONCURRENCY: integer(1, 64),
@@ -529,6 +535,8 @@ function toAppConfig(env: Environment): AppConfig {
     maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,
     maxSubmissionsPerDeployment: env.MAX_SUBMISSIONS_PER_DEPLOYMENT ?? 100_000,
     maxTextLength: env.MAX_TEXT_LENGTH ?? 20_000,
+    maxJsonDepth: env.MAX_JSON_DEPTH ?? 32,
+    maxObjectKeys: env.MAX_OBJECT_KEYS ?? 200,
     behaviorModules: env.BEHAVIOR_MODULES ?? [],
     workerQueues: env.WORKER_QUEUES ?? [...WORKER_QUEUE_NAMES],
     queueConcurrency: {

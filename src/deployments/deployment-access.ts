@@ -1,14 +1,10 @@
+import { deploymentNotFound } from '../common/params';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Request } from 'express';
 import { Principal, principalOf } from '../auth/principal';
 import { NotFoundError } from '../common/errors';
 import { Deployment } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
-
-/** Unknown, or not the caller's to see: one answer, so ids do not leak. */
-export function deploymentNotFound(id: string): NotFoundError {
-  return new NotFoundError(`Deployment ${id} not found`);
-}
 
 /**
  * Who may see and manage a deployment: admins, and the instructors in its `owners`. A

@@ -20,6 +20,7 @@ import {
   PageQueryDto,
   UpdateDeploymentDto,
 } from './dto/deployment.dto';
+import { DeploymentIdPipe } from '../common/params';
 
 @ApiTags('deployments')
 @Controller('api/page-deployments')
@@ -54,7 +55,7 @@ export class DeploymentsController {
   @ApiOperation({ summary: 'Get a deployment', operationId: 'getDeployment' })
   @ApiOkResponse({ type: DeploymentDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  async get(@Param('deploymentId') id: string): Promise<DeploymentDto> {
+  async get(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<DeploymentDto> {
     return toDeploymentDto(await this.deployments.get(id));
   }
 
@@ -67,7 +68,7 @@ export class DeploymentsController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async update(
-    @Param('deploymentId') id: string,
+    @Param('deploymentId', DeploymentIdPipe) id: string,
     @Body() dto: UpdateDeploymentDto,
   ): Promise<DeploymentDto> {
     return toDeploymentDto(await this.deployments.update(id, dto));
@@ -81,7 +82,7 @@ export class DeploymentsController {
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  remove(@Param('deploymentId') id: string): Promise<void> {
+  remove(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<void> {
     return this.deployments.remove(id);
   }
 }

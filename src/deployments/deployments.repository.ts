@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
@@ -10,13 +12,32 @@ function parseDeployment(raw: string): Deployment {
   return { ...d, owners: d.owners ?? [] };
 }
 
+/** `written` with the new total, `over_limit` with the total it would have made, or `missing`. */
+export interface UpsertOutcome {
+  kind: 'written' | 'over_limit' | 'missing';
+  total: number;
+}
+
+interface SubmissionScripts {
+  upsertSubmissions(...args: (string | number)[]): Promise<[number, number]>;
+}
+
 /** Deployments and their students in Redis, the store every API and worker process shares. */
 @Injectable()
 export class DeploymentsRepository {
+  private readonly redis: Redis & SubmissionScripts;
+
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    // The script's guarantees are written at the top of its file in ./lua.
+    if (!('upsertSubmissions' in redis)) {
+      const lua = readFileSync(join(__dirname, 'lua', 'upsert-submissions.lua'), 'utf8');
+      redis.defineCommand('upsertSubmissions', { numberOfKeys: 2, lua });
+    }
+    this.redis = redis as Redis & SubmissionScripts;
+  }
 
   /**
    * Stores the deployment and keeps the indexes in step: the global one and one per owner
@@ -76,24 +97,28 @@ export class DeploymentsRepository {
     await tx.exec();
   }
 
-  async upsertSubmissions(deploymentId: string, subs: StoredSubmission[]): Promise<number> {
+  /**
+   * Upserts students (names unique) only if the deployment then holds at most `limit`: counting
+   * the new names and writing is one step (`lua/upsert-submissions.lua`), so parallel requests
+   * cannot together pass the limit.
+   */
+  async upsertSubmissions(
+    deploymentId: string,
+    subs: StoredSubmission[],
+    limit: number,
+  ): Promise<UpsertOutcome> {
     const args = subs.flatMap((s) => [s.name, JSON.stringify(s)]);
-    const [, total] = (await this.redis
-      .multi()
-      .hset(this.keys.submissions(deploymentId), ...args)
-      .hlen(this.keys.submissions(deploymentId))
-      .exec()) as [[Error | null, number], [Error | null, number]];
-    return total[1];
+    const [code, total] = await this.redis.upsertSubmissions(
+      this.keys.deployment(deploymentId),
+      this.keys.submissions(deploymentId),
+      limit,
+      ...args,
+    );
+    return { kind: code === 1 ? 'written' : code === 0 ? 'over_limit' : 'missing', total };
   }
 
-  /** How many of `names` are not stored yet, and how many students there are now. */
-  async countNew(deploymentId: string, names: string[]): Promise<{ fresh: number; total: number }> {
-    const key = this.keys.submissions(deploymentId);
-    const [existing, total] = await Promise.all([
-      names.length > 0 ? this.redis.hmget(key, ...names) : Promise.resolve([]),
-      this.redis.hlen(key),
-    ]);
-    return { fresh: existing.filter((v) => v === null).length, total };
+  async countSubmissions(deploymentId: string): Promise<number> {
+    return this.redis.hlen(this.keys.submissions(deploymentId));
   }
 
   async allSubmissions(deploymentId: string): Promise<StoredSubmission[]> {

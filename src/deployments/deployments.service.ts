@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { parseBehaviorDefinitions } from './behavior-config.validation';
+import { deploymentNotFound, isId } from '../common/params';
 import { TaskCancellation } from '../tasks/task-cancellation.service';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { Principal } from '../auth/principal';
-import { deploymentNotFound } from './deployment-access';
 import { toDeploymentDto } from './deployment.mapper';
 import { Deployment } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
@@ -34,6 +34,8 @@ export class DeploymentsService {
   }
 
   async get(id: string): Promise<Deployment> {
+    // The routes' DeploymentIdPipe already refused non-ids; this keeps every caller as safe.
+    if (!isId(id)) throw deploymentNotFound(id);
     const d = await this.repo.get(id);
     if (d === null) throw deploymentNotFound(id);
     return d;

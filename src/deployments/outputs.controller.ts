@@ -10,6 +10,7 @@ import {
   VariablesDto,
 } from './dto/outputs.dto';
 import { OutputsService } from './outputs.service';
+import { DeploymentIdPipe, NameParamPipe } from '../common/params';
 
 /** What finished runs leave for later pages: variables, a student's group, the run history. */
 @ApiTags('outputs')
@@ -24,7 +25,7 @@ export class OutputsController {
   })
   @ApiOkResponse({ type: VariablesDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  variables(@Param('deploymentId') id: string): Promise<VariablesDto> {
+  variables(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<VariablesDto> {
     return this.outputs.variables(id);
   }
 
@@ -32,7 +33,10 @@ export class OutputsController {
   @ApiOperation({ summary: 'One saved output', operationId: 'getVariable' })
   @ApiOkResponse({ type: VariableDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  variable(@Param('deploymentId') id: string, @Param('name') name: string): Promise<VariableDto> {
+  variable(
+    @Param('deploymentId', DeploymentIdPipe) id: string,
+    @Param('name', NameParamPipe) name: string,
+  ): Promise<VariableDto> {
     return this.outputs.variable(id, name);
   }
 
@@ -46,8 +50,8 @@ export class OutputsController {
   @ApiOkResponse({ type: StudentGroupDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   groupOf(
-    @Param('deploymentId') id: string,
-    @Param('studentName') student: string,
+    @Param('deploymentId', DeploymentIdPipe) id: string,
+    @Param('studentName', NameParamPipe) student: string,
   ): Promise<StudentGroupDto> {
     return this.outputs.groupOf(id, student);
   }
@@ -60,7 +64,10 @@ export class OutputsController {
   })
   @ApiOkResponse({ type: HistoryDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  history(@Param('deploymentId') id: string, @Query() q: HistoryQueryDto): Promise<HistoryDto> {
+  history(
+    @Param('deploymentId', DeploymentIdPipe) id: string,
+    @Query() q: HistoryQueryDto,
+  ): Promise<HistoryDto> {
     return this.outputs.history(id, q.limit);
   }
 }

@@ -16,6 +16,7 @@ import {
   SubmissionPageDto,
 } from './dto/submission.dto';
 import { SubmissionsService } from './submissions.service';
+import { DeploymentIdPipe, NameParamPipe } from '../common/params';
 
 @ApiTags('submissions')
 @Controller('api/page-deployments/:deploymentId/submissions')
@@ -32,7 +33,7 @@ export class SubmissionsController {
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   put(
-    @Param('deploymentId') id: string,
+    @Param('deploymentId', DeploymentIdPipe) id: string,
     @Body() dto: PutSubmissionsDto,
   ): Promise<PutSubmissionsResponseDto> {
     return this.submissions.put(id, dto);
@@ -42,7 +43,10 @@ export class SubmissionsController {
   @ApiOperation({ summary: 'List students\u2019 answers, by name', operationId: 'listSubmissions' })
   @ApiOkResponse({ type: SubmissionPageDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  list(@Param('deploymentId') id: string, @Query() q: PageQueryDto): Promise<SubmissionPageDto> {
+  list(
+    @Param('deploymentId', DeploymentIdPipe) id: string,
+    @Query() q: PageQueryDto,
+  ): Promise<SubmissionPageDto> {
     return this.submissions.page(id, q.page, q.page_size);
   }
 
@@ -51,7 +55,10 @@ export class SubmissionsController {
   @ApiOperation({ summary: 'Remove one student\u2019s answers', operationId: 'deleteSubmission' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  remove(@Param('deploymentId') id: string, @Param('name') name: string): Promise<void> {
+  remove(
+    @Param('deploymentId', DeploymentIdPipe) id: string,
+    @Param('name', NameParamPipe) name: string,
+  ): Promise<void> {
     return this.submissions.remove(id, name);
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InvalidInputError, NotFoundError, TooLargeError } from '../common/errors';
+import { MAX_KEY_LENGTH, shownText } from '../common/json-limits';
+import { deploymentNotFound, isName } from '../common/params';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { StoredSubmission } from './deployment.types';
 import { DeploymentsRepository } from './deployments.repository';
@@ -10,6 +12,9 @@ import {
   PutSubmissionsResponseDto,
   SubmissionPageDto,
 } from './dto/submission.dto';
+
+/** Prompt ids are keys of `responses`; the same bound as every key of a body. */
+const MAX_PROMPT_ID_LENGTH = MAX_KEY_LENGTH;
 
 @Injectable()
 export class SubmissionsService {
@@ -42,6 +47,13 @@ export class SubmissionsService {
     dto.submissions.forEach((s, i) => {
       this.check(s.text, `submissions.${i}.text`);
       for (const [prompt, answer] of Object.entries(s.responses ?? {})) {
+        if (!isName(prompt, MAX_PROMPT_ID_LENGTH)) {
+          const field = `submissions.${i}.responses.${shownText(prompt)}`;
+          throw new InvalidInputError(
+            `${field}: prompt ids are 1 to ${MAX_PROMPT_ID_LENGTH} characters without control characters`,
+            [field],
+          );
+        }
         if (typeof answer !== 'string') {
           throw new InvalidInputError(`submissions.${i}.responses.${prompt} must be a string`, [
             `submissions.${i}.responses.${prompt}`,
@@ -51,17 +63,20 @@ export class SubmissionsService {
       }
       byName.set(s.name, { name: s.name, text: s.text, responses: s.responses, updated_at: now });
     });
-    const { fresh, total } = await this.repo.countNew(deploymentId, [...byName.keys()]);
-    if (total + fresh > perDeployment) {
+    if (byName.size === 0)
+      return { upserted: 0, total: await this.repo.countSubmissions(deploymentId) };
+    const outcome = await this.repo.upsertSubmissions(
+      deploymentId,
+      [...byName.values()],
+      perDeployment,
+    );
+    if (outcome.kind === 'missing') throw deploymentNotFound(deploymentId);
+    if (outcome.kind === 'over_limit') {
       throw new TooLargeError(
-        `A deployment holds at most ${perDeployment} students; this request would make it ${total + fresh}`,
+        `A deployment holds at most ${perDeployment} students; this request would make it ${outcome.total}`,
       );
     }
-    if (byName.size === 0) return { upserted: 0, total };
-    return {
-      upserted: byName.size,
-      total: await this.repo.upsertSubmissions(deploymentId, [...byName.values()]),
-    };
+    return { upserted: byName.size, total: outcome.total };
   }
 
   async page(deploymentId: string, page: number, pageSize: number): Promise<SubmissionPageDto> {

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { CancelTaskDocs, TaskStatusDocs } from './task-docs.decorator';
 import { TasksService } from './tasks.service';
+import { DeploymentIdPipe, TaskIdPipe } from '../common/params';
 
 @ApiTags('tasks')
 @Controller('api/page-deployments/:deploymentId/behaviors/tasks')
@@ -12,8 +13,8 @@ export class TasksController {
   @Get(':taskId')
   @TaskStatusDocs()
   status(
-    @Param('deploymentId') deploymentId: string,
-    @Param('taskId') taskId: string,
+    @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
+    @Param('taskId', TaskIdPipe) taskId: string,
   ): Promise<TaskStatusDto> {
     return this.tasks.status(deploymentId, taskId);
   }
@@ -22,8 +23,8 @@ export class TasksController {
   @HttpCode(200)
   @CancelTaskDocs()
   cancel(
-    @Param('deploymentId') deploymentId: string,
-    @Param('taskId') taskId: string,
+    @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
+    @Param('taskId', TaskIdPipe) taskId: string,
   ): Promise<CancelTaskResponseDto> {
     return this.tasks.cancel(deploymentId, taskId);
   }

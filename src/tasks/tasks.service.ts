@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '../common/errors';
+import { taskNotFound } from '../common/params';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { TaskCancellation } from './task-cancellation.service';
 import { toTaskStatus } from './task-status.mapper';
@@ -59,8 +60,6 @@ export class TasksService {
   }
 
   private notFound(deploymentId: string, taskId: string): NotFoundError {
-    return new NotFoundError(
-      `Task ${taskId} not found for deployment ${deploymentId} (unknown id, another deployment's task, or expired)`,
-    );
+    return taskNotFound(taskId, deploymentId);
   }
 }

@@ -86,6 +86,8 @@ describe('loadAppConfig', () => {
       maxSubmissionsPerRequest: 5_000,
       maxSubmissionsPerDeployment: 100_000,
       maxTextLength: 20_000,
+      maxJsonDepth: 32,
+      maxObjectKeys: 200,
       behaviorModules: [],
       workerQueues: ['group-assignment', 'theme-creation', 'light-behaviors'],
       queueConcurrency: { 'group-assignment': 1, 'theme-creation': 1, 'light-behaviors': 1 },
@@ -261,6 +263,23 @@ describe('loadAppConfig', () => {
     for (const bad of ['lots', '12abc', '0', '-1mb', '1.5', 'mb', '10 m']) {
       expect(oneProblem({ MAX_BODY_SIZE: bad })).toBe(
         `MAX_BODY_SIZE=${JSON.stringify(bad)}: must be a size such as 10mb, 512kb or 1048576 (bytes)`,
+      );
+    }
+  });
+
+  it('reads the JSON body limits, bounded so that a typo cannot switch them off', () => {
+    expect(loadAppConfig({ MAX_JSON_DEPTH: '8', MAX_OBJECT_KEYS: '500' })).toMatchObject({
+      maxJsonDepth: 8,
+      maxObjectKeys: 500,
+    });
+    for (const bad of ['1', '257', '1e3', 'deep']) {
+      expect(oneProblem({ MAX_JSON_DEPTH: bad })).toBe(
+        `MAX_JSON_DEPTH=${JSON.stringify(bad)}: must be a whole number from 2 to 256, in digits only`,
+      );
+    }
+    for (const bad of ['9', '100001', '-5']) {
+      expect(oneProblem({ MAX_OBJECT_KEYS: bad })).toBe(
+        `MAX_OBJECT_KEYS=${JSON.stringify(bad)}: must be a whole number from 10 to 100000, in digits only`,
       );
     }
   });

@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { NO_CONTROL_CHARACTERS } from '../../common/json-limits';
 
 export class SubmissionDto {
   @ApiProperty({
@@ -9,6 +18,7 @@ export class SubmissionDto {
   })
   @IsString()
   @Length(1, 320)
+  @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
   name!: string;
 
   @ApiProperty({ example: 'We should invest in solar panels and home batteries.' })
@@ -29,6 +39,7 @@ export class SubmissionDto {
 export class PutSubmissionsDto {
   @ApiProperty({ type: [SubmissionDto] })
   @IsArray()
+  @IsObject({ each: true, message: 'each entry of submissions must be an object {name, text}' })
   @ValidateNested({ each: true })
   @Type(() => SubmissionDto)
   submissions!: SubmissionDto[];
