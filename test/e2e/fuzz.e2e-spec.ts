@@ -219,8 +219,11 @@ async function snapshot(redis: Redis, prefix: string): Promise<Record<string, un
   do {
     const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    // BullMQ's own bookkeeping (worker heartbeats, stalled checks) changes on its own timers.
-    keys.push(...batch.filter((k) => !k.startsWith(`${prefix}:bull:`)));
+    // BullMQ's own bookkeeping (worker heartbeats, stalled checks) changes on its own timers,
+    // and rate-limit counters count every request, as they should.
+    keys.push(
+      ...batch.filter((k) => !k.startsWith(`${prefix}:bull:`) && !k.startsWith(`${prefix}:rl:`)),
+    );
   } while (cursor !== '0');
   const out: Record<string, unknown> = {};
   for (const key of keys.sort()) {
