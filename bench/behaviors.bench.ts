@@ -12,7 +12,7 @@ import { analyzeTexts } from '../src/engine/text/analyze';
 import { GroupingMethod } from '../src/engine/types';
 import { lexicalEmbedder } from '../src/engine/vectors/embedder';
 import { lexicalVectors } from '../src/engine/vectors/lexical';
-import { UseLiteProvider } from '../src/engine/vectors/providers';
+import { UseLiteProvider } from '../src/engine/vectors/use-lite/provider';
 import { syntheticClass } from './synthetic-class';
 
 const SIZES = (process.env.BENCH_SIZES ?? '30,1000,10000,100000').split(',').map(Number);

@@ -1,4 +1,5 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
+import { progressReporter } from '../checkpoints';
 import { groupCount, groupName } from '../group-count';
 import { mapBounded } from '../llm/chat-client';
 import { checkExplanation, explanationPrompt } from '../llm/prompts';
@@ -106,6 +107,12 @@ async function vectorsAndGroups(
     analyses,
     ctx.signal,
     ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      50,
+      59,
+      (done, total) => `Building student vectors (${done} of ${total})...`,
+    ),
   );
   ctx.checkpoint();
   ctx.progress(60, 'Performing hierarchical clustering...');

@@ -1,4 +1,5 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
+import { progressReporter } from '../checkpoints';
 import { studentsToWorkOn } from '../students';
 import { mapBounded } from '../llm/chat-client';
 import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
@@ -102,7 +103,18 @@ async function vectorsAndClusters(
     matrix: m,
     provider,
     fallback,
-  } = await ctx.embed(texts, analyses, ctx.signal, ctx.checkpoint);
+  } = await ctx.embed(
+    texts,
+    analyses,
+    ctx.signal,
+    ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      50,
+      59,
+      (done, total) => `Building vectors for clustering (${done} of ${total})...`,
+    ),
+  );
   ctx.checkpoint();
   ctx.progress(60, 'Performing theme clustering...');
   const n = texts.length;

@@ -118,7 +118,7 @@ describe('the default model (USE lite, shipped in its npm package)', () => {
   }, 120_000);
 
   it('puts answers on the same topic closer than answers on different topics', async () => {
-    const { UseLiteProvider } = await import('../../../src/engine/vectors/providers');
+    const { UseLiteProvider } = await import('../../../src/engine/vectors/use-lite/provider');
     const provider = new UseLiteProvider();
     const [solar, battery, dog] = await provider.embed(
       [
