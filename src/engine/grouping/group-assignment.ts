@@ -24,7 +24,16 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
 
   ctx.progress(50, 'Building student vectors...');
   const texts = students.map((s) => s.text);
-  const analyses = analyzeTexts(texts, ctx.checkpoint);
+  const analyses = analyzeTexts(
+    texts,
+    ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      50,
+      53,
+      (done, total) => `Reading answers (${done} of ${total})...`,
+    ),
+  );
   const { groups, similarity, vectors } = await vectorsAndGroups(ctx, texts, analyses, k);
 
   const named: Record<string, string[]> = {};
@@ -47,7 +56,7 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
         )
       : [];
     ctx.checkpoint();
-    const df = documentFrequencies(analyses);
+    const df = documentFrequencies(analyses, ctx.checkpoint);
     let llmCount = 0;
     groups.forEach((members, g) => {
       if (g % 256 === 0) ctx.checkpoint();
@@ -66,6 +75,7 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
 
   ctx.progress(85, 'Finalizing results...');
   groups.forEach((members, g) => {
+    if (g % 1024 === 0) ctx.checkpoint();
     named[groupName(g)] = members.map((i) => students[i].name).sort();
   });
   return {
@@ -109,7 +119,7 @@ async function vectorsAndGroups(
     ctx.checkpoint,
     progressReporter(
       (p, s) => ctx.progress(p, s),
-      50,
+      53,
       59,
       (done, total) => `Building student vectors (${done} of ${total})...`,
     ),
@@ -117,7 +127,7 @@ async function vectorsAndGroups(
   ctx.checkpoint();
   ctx.progress(60, 'Performing hierarchical clustering...');
   const groups = assignGroups(matrix, k, ctx.config.grouping_method, ctx.checkpoint);
-  const similarity = meanWithinGroupSimilarity(matrix, groups);
+  const similarity = meanWithinGroupSimilarity(matrix, groups, ctx.checkpoint);
   ctx.checkpoint();
   return { groups, similarity, vectors: { provider, fallback } };
 }

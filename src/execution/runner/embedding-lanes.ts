@@ -25,8 +25,6 @@ function startHelper(): Worker {
         eval: true,
       })
     : new Worker(entry);
-  // A helper never keeps the process (or the behavior thread) alive on its own.
-  worker.unref();
   return worker;
 }
 
@@ -45,6 +43,7 @@ class HelperLane implements TokenLane {
       const w = this.waiting.get(reply.id);
       if (!w) return;
       this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
       if ('error' in reply) return w.reject(new Error(reply.error));
       const rows = reply.d === 0 ? 0 : reply.data.length / reply.d;
       w.resolve(
@@ -58,12 +57,15 @@ class HelperLane implements TokenLane {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`embedding thread exited (${code})`)));
+    this.worker.unref();
   }
 
   embedTokens(tokens: readonly Int32Array[]): Promise<Float32Array[]> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      // Referenced only while it owes an answer: an idle helper never keeps a process alive.
+      if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ id, tokens: [...tokens] } satisfies EmbedRequest);
     });
