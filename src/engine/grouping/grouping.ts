@@ -10,6 +10,8 @@ const SWAP_PASSES = 5;
 const REDUCED_SWAP_PASSES = 10;
 /** Up to this many groups, every pair of groups is tried for swaps (k^2/2 pairs per pass). */
 const ALL_PAIRS_UP_TO = 64;
+/** Classes larger than this are grouped on a projection of their dense vectors. */
+const REDUCE_FROM = 2000;
 
 function* allPairs(k: number): Iterable<[number, number]> {
   for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) yield [a, b];
@@ -41,7 +43,7 @@ function* randomPairs(k: number, count: number, random: () => number): Iterable<
  *    group (every group spans the whole range of answers), then swaps that lower similarity;
  *  - mixed: each group joins two half-groups from opposite sides of the first split, so half
  *    of a group shares a view and the other half brings a different one.
- * The same input always gives the same groups. Cost: O(n x d x r) to reduce dense rows to r = 32,
+ * The same input always gives the same groups. Cost: O(n x d x r) to reduce dense rows to r = 32 (above 2,000 students),
  * then O(n x r x log k) for the bisection and O(passes x pairs x size^2 x r) for the swaps.
  */
 export function assignGroups(
@@ -53,8 +55,10 @@ export function assignGroups(
 ): number[][] {
   const n = full.n;
   if (k <= 1) return [Array.from({ length: n }, (_, i) => i)];
-  // Dense model vectors are partitioned and swapped in a 32-d projection (see reduceDense).
-  const m = reduceDense(full, checkpoint);
+  // Dense model vectors of a large class are partitioned and swapped in a 32-d projection (see
+  // reduceDense). A small class keeps its full vectors: there they cost little, and on the
+  // fixtures the full vectors gave slightly more coherent homogeneous groups.
+  const m = n > REDUCE_FROM ? reduceDense(full, checkpoint) : full;
   const random = seededRandom(seed);
   switch (method) {
     case 'homogeneous': {
