@@ -110,6 +110,8 @@ function context<C>(students: readonly Submission[], config: C, embed: Embedder)
 
 interface RoundResult {
   ms: number;
+  /** CPU time of the whole process (all its threads): less skewed by other work than wall time. */
+  cpuMs?: number;
   gaps?: Record<string, number>;
   progressGap?: number;
   note?: string;
@@ -189,6 +191,7 @@ async function round(
 
 interface CaseResult {
   rounds: number[];
+  cpu: number[];
   loads: number[];
   peakMb: number;
   gaps: Record<string, number>;
@@ -201,11 +204,22 @@ async function runCase(kind: string, provider: string, n: number, method: string
   if (provider === 'model') await modelVectors(n);
   await round(kind, provider, syntheticClass(200, 99), method); // warm the process up
   const rounds = n >= 100_000 ? 1 : ROUNDS;
-  const out: CaseResult = { rounds: [], loads: [], peakMb: 0, gaps: {}, progressGap: 0, note: '' };
+  const out: CaseResult = {
+    rounds: [],
+    cpu: [],
+    loads: [],
+    peakMb: 0,
+    gaps: {},
+    progressGap: 0,
+    note: '',
+  };
   for (let r = 0; r < rounds; r++) {
     out.loads.push(loadAverage());
+    const cpu0 = process.cpuUsage();
     const res = await round(kind, provider, students, method);
+    const cpu = process.cpuUsage(cpu0);
     out.rounds.push(res.ms);
+    out.cpu.push((cpu.user + cpu.system) / 1000);
     for (const [phase, g] of Object.entries(res.gaps ?? {}))
       out.gaps[phase] = Math.max(out.gaps[phase] ?? 0, g);
     out.progressGap = Math.max(out.progressGap, res.progressGap ?? 0);
@@ -240,10 +254,18 @@ async function modelRate(n: number, kind: string, path: string) {
   }
   await embed(realisticClass(64, 8, 30, 99).map((s) => s.text)); // load and warm up
   const load = loadAverage();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < texts.length; i += batch) await embed(texts.slice(i, i + batch));
   const ms = performance.now() - t0;
-  return { rate: (texts.length / ms) * 1000, load, peakMb: peakRssMb() };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return {
+    rate: (texts.length / ms) * 1000,
+    cpuPerAnswerMs: cpuMs / texts.length,
+    load,
+    peakMb: peakRssMb(),
+  };
 }
 
 function child<T>(...args: string[]): T {
@@ -269,22 +291,24 @@ function main(): void {
   console.log(
     '\nDefault model, answers per second (after load and warm-up; load = 1-min load average at start)\n',
   );
-  console.log('| answers | path | answers/s | load | peak RSS |\n|---|---|---|---|---|');
+  console.log(
+    '| answers | path | answers/s (wall) | CPU ms per answer (all threads) | load | peak RSS |\n|---|---|---|---|---|---|',
+  );
   for (const [kind, n, label] of [
-    ['short', 1000, 'short (3-8 words)'],
-    ['medium', 1000, 'realistic (8-30 words)'],
-    ['limit', 16, 'at the 20,000-character limit'],
+    ['short', 500, 'short (3-8 words)'],
+    ['medium', 500, 'realistic (8-30 words)'],
+    ['limit', 8, 'at the 20,000-character limit'],
   ] as const) {
     for (const path of ['package', 'one thread', 'two threads']) {
       if (process.env.BENCH_SKIP_PACKAGE && path === 'package') continue;
-      const r = child<{ rate: number; load: number; peakMb: number }>(
+      const r = child<{ rate: number; cpuPerAnswerMs: number; load: number; peakMb: number }>(
         'rate',
         String(n),
         kind,
         path,
       );
       console.log(
-        `| ${n} ${label} | ${path === 'package' ? "today's (package tokenizer, TFJS 4.5, batches of 32)" : `ours, ${path}`} | ${r.rate.toFixed(1)} | ${r.load} | ${r.peakMb} MB |`,
+        `| ${n} ${label} | ${path === 'package' ? "today's (package tokenizer, TFJS 4.5, batches of 32)" : `ours, ${path}`} | ${r.rate.toFixed(2)} | ${r.cpuPerAnswerMs.toFixed(2)} | ${r.load} | ${r.peakMb} MB |`,
       );
     }
   }
@@ -296,7 +320,7 @@ function main(): void {
       : `${v.n.toLocaleString('en')} answers in ${fmt(v.ms)}: ${((v.n / v.ms) * 1000).toFixed(1)} answers/s, load ${loadAverage()}`,
   );
   console.log(
-    '\n| case | vectors | students | median | range | load | peak RSS | longest stretch without a checkpoint, by phase | longest progress gap | notes |\n|---|---|---|---|---|---|---|---|---|---|',
+    '\n| case | vectors | students | median | range | CPU median | load | peak RSS | longest stretch without a checkpoint, by phase | longest progress gap | notes |\n|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const cases: [string, string, string][] = [
     ['grouping-step', 'homogeneous', 'grouping step alone, homogeneous'],
@@ -315,7 +339,7 @@ function main(): void {
           .map(([p, g]) => `${p} ${Math.round(g)}`)
           .join('; ');
         console.log(
-          `| ${label} | ${provider === 'model' ? 'model (cached)' : 'lexical'} | ${n.toLocaleString('en')} | ${fmt(median(r.rounds))} | ${fmt(Math.min(...r.rounds))}-${fmt(Math.max(...r.rounds))} (${r.rounds.length} rounds) | ${r.loads.join(', ')} | ${r.peakMb} MB | ${gaps || '-'} | ${r.progressGap ? fmt(r.progressGap) : '-'} | ${r.note} |`,
+          `| ${label} | ${provider === 'model' ? 'model (cached)' : 'lexical'} | ${n.toLocaleString('en')} | ${fmt(median(r.rounds))} | ${fmt(Math.min(...r.rounds))}-${fmt(Math.max(...r.rounds))} (${r.rounds.length} rounds) | ${fmt(median(r.cpu))} | ${r.loads.join(', ')} | ${r.peakMb} MB | ${gaps || '-'} | ${r.progressGap ? fmt(r.progressGap) : '-'} | ${r.note} |`,
         );
       }
     }

@@ -37,3 +37,30 @@ export function progressReporter(
     report(from + (to - from) * share, status(done, total));
   };
 }
+
+/**
+ * A checkpoint for a step whose share done is not known in advance (bisection, swaps, k-means):
+ * it checks for a stop as usual and, at most every `everyMs`, reports progress that creeps from
+ * `from` towards `to` with the time spent (half-way after `halfMs`), so a client sees the run is
+ * alive. Costs one clock read per call.
+ */
+export function heartbeatCheckpoint(
+  checkpoint: () => void,
+  report: (percent: number, status: string) => void,
+  from: number,
+  to: number,
+  status: string,
+  everyMs = 1000,
+  halfMs = 10_000,
+): () => void {
+  const start = performance.now();
+  let last = start;
+  return () => {
+    checkpoint();
+    const now = performance.now();
+    if (now - last < everyMs) return;
+    last = now;
+    const elapsed = now - start;
+    report(from + ((to - from) * elapsed) / (elapsed + halfMs), status);
+  };
+}

@@ -1,5 +1,5 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
-import { progressReporter } from '../checkpoints';
+import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
 import { groupCount, groupName } from '../group-count';
 import { mapBounded } from '../llm/chat-client';
 import { checkExplanation, explanationPrompt } from '../llm/prompts';
@@ -55,11 +55,18 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
           ctx.signal,
         )
       : [];
-    ctx.checkpoint();
-    const df = documentFrequencies(analyses, ctx.checkpoint);
+    const checkpoint = heartbeatCheckpoint(
+      ctx.checkpoint,
+      (p, s) => ctx.progress(p, s),
+      75,
+      84,
+      'Generating group explanations...',
+    );
+    checkpoint();
+    const df = documentFrequencies(analyses, checkpoint);
     let llmCount = 0;
     groups.forEach((members, g) => {
-      if (g % 256 === 0) ctx.checkpoint();
+      if (g % 256 === 0) checkpoint();
       const text = fromModel[g];
       if (text !== undefined) {
         llmCount++;
@@ -126,8 +133,15 @@ async function vectorsAndGroups(
   );
   ctx.checkpoint();
   ctx.progress(60, 'Performing hierarchical clustering...');
-  const groups = assignGroups(matrix, k, ctx.config.grouping_method, ctx.checkpoint);
-  const similarity = meanWithinGroupSimilarity(matrix, groups, ctx.checkpoint);
+  const checkpoint = heartbeatCheckpoint(
+    ctx.checkpoint,
+    (p, s) => ctx.progress(p, s),
+    60,
+    74,
+    'Performing hierarchical clustering...',
+  );
+  const groups = assignGroups(matrix, k, ctx.config.grouping_method, checkpoint);
+  const similarity = meanWithinGroupSimilarity(matrix, groups, checkpoint);
   ctx.checkpoint();
   return { groups, similarity, vectors: { provider, fallback } };
 }

@@ -1,5 +1,5 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
-import { progressReporter } from '../checkpoints';
+import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
 import { studentsToWorkOn } from '../students';
 import { mapBounded } from '../llm/chat-client';
 import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
@@ -133,18 +133,25 @@ async function vectorsAndClusters(
   );
   ctx.checkpoint();
   ctx.progress(60, 'Performing theme clustering...');
+  const checkpoint = heartbeatCheckpoint(
+    ctx.checkpoint,
+    (p, s) => ctx.progress(p, s),
+    60,
+    69,
+    'Performing theme clustering...',
+  );
   // Dense model vectors are clustered in a 32-d projection, re-normalised (cosine k-means).
-  const m = normalizeRows(reduceDense(full, ctx.checkpoint), ctx.checkpoint);
+  const m = normalizeRows(reduceDense(full, checkpoint), checkpoint);
   const n = texts.length;
   const requested = ctx.config.num_themes;
   let clustering: Clustering;
   if (requested !== null) {
-    clustering = kmeans(m, Math.min(requested, n), ctx.checkpoint);
+    clustering = kmeans(m, Math.min(requested, n), checkpoint);
   } else {
     const maxK = Math.min(MAX_AUTO_THEMES, Math.floor(n / 2), Math.ceil(Math.sqrt(n)));
-    clustering = maxK >= 2 ? chooseK(m, maxK, ctx.checkpoint) : kmeans(m, 1, ctx.checkpoint);
+    clustering = maxK >= 2 ? chooseK(m, maxK, checkpoint) : kmeans(m, 1, checkpoint);
   }
-  ctx.checkpoint();
+  checkpoint();
   const fit = new Float64Array(n);
   const clusters: number[][] = Array.from({ length: clustering.k }, () => []);
   clustering.assignments.forEach((j, i) => {
@@ -152,7 +159,7 @@ async function vectorsAndClusters(
     fit[i] = dotVec(m, i, clustering.centroids, j * m.d);
   });
   for (const members of clusters) {
-    ctx.checkpoint();
+    checkpoint();
     members.sort((a, b) => fit[b] - fit[a] || a - b);
   }
   return { clusters, vectors: { provider, fallback } };
