@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { awaitWithCheckpoints } from '../../checkpoints';
 import { throwIfAborted } from '../../errors';
 import type { EmbeddingProvider, EmbedManyOptions } from '../providers';
-import { loadUseLite, UseLiteModel } from './model';
+import type { UseLiteModel } from './model';
 import { UseTokenizer, Vocabulary } from './tokenizer';
 
 /** The model reads at most this many tokens of an answer (its ClipToMaxLength). */
@@ -43,7 +43,8 @@ let localModel: Promise<UseLiteModel> | null = null;
 /** The model in this thread: one lane with small batches (about 60 ms each). */
 export const inThreadLanes: LaneSource = async () => {
   if (localModel === null) {
-    localModel = loadUseLite();
+    // Loaded on first use: TFJS is several MB of script a thread need not parse to start.
+    localModel = import('./model').then((m) => m.loadUseLite());
     localModel.catch(() => (localModel = null));
   }
   const model = await localModel;
