@@ -6,10 +6,16 @@ export interface GroupMemberText {
   analysis: AnalyzedText;
 }
 
-/** How many answers in the class use each term: rare terms say more about a group. */
-export function documentFrequencies(all: readonly AnalyzedText[]): Map<string, number> {
+/** How many answers in the class use each term: rare terms say more about a group. O(terms). */
+export function documentFrequencies(
+  all: readonly AnalyzedText[],
+  checkpoint: () => void = () => undefined,
+): Map<string, number> {
   const df = new Map<string, number>();
-  for (const a of all) for (const t of new Set(a.terms)) df.set(t, (df.get(t) ?? 0) + 1);
+  all.forEach((a, i) => {
+    if (i % 2048 === 0) checkpoint();
+    for (const t of new Set(a.terms)) df.set(t, (df.get(t) ?? 0) + 1);
+  });
   return df;
 }
 

@@ -1,4 +1,5 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
+import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
 import { groupCount, groupName } from '../group-count';
 import { mapBounded } from '../llm/chat-client';
 import { checkExplanation, explanationPrompt } from '../llm/prompts';
@@ -23,7 +24,16 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
 
   ctx.progress(50, 'Building student vectors...');
   const texts = students.map((s) => s.text);
-  const analyses = analyzeTexts(texts, ctx.checkpoint);
+  const analyses = analyzeTexts(
+    texts,
+    ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      50,
+      53,
+      (done, total) => `Reading answers (${done} of ${total})...`,
+    ),
+  );
   const { groups, similarity, vectors } = await vectorsAndGroups(ctx, texts, analyses, k);
 
   const named: Record<string, string[]> = {};
@@ -45,11 +55,18 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
           ctx.signal,
         )
       : [];
-    ctx.checkpoint();
-    const df = documentFrequencies(analyses);
+    const checkpoint = heartbeatCheckpoint(
+      ctx.checkpoint,
+      (p, s) => ctx.progress(p, s),
+      75,
+      84,
+      'Generating group explanations...',
+    );
+    checkpoint();
+    const df = documentFrequencies(analyses, checkpoint);
     let llmCount = 0;
     groups.forEach((members, g) => {
-      if (g % 256 === 0) ctx.checkpoint();
+      if (g % 256 === 0) checkpoint();
       const text = fromModel[g];
       if (text !== undefined) {
         llmCount++;
@@ -65,6 +82,7 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
 
   ctx.progress(85, 'Finalizing results...');
   groups.forEach((members, g) => {
+    if (g % 1024 === 0) ctx.checkpoint();
     named[groupName(g)] = members.map((i) => students[i].name).sort();
   });
   return {
@@ -106,11 +124,24 @@ async function vectorsAndGroups(
     analyses,
     ctx.signal,
     ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      53,
+      59,
+      (done, total) => `Building student vectors (${done} of ${total})...`,
+    ),
   );
   ctx.checkpoint();
   ctx.progress(60, 'Performing hierarchical clustering...');
-  const groups = assignGroups(matrix, k, ctx.config.grouping_method, ctx.checkpoint);
-  const similarity = meanWithinGroupSimilarity(matrix, groups);
+  const checkpoint = heartbeatCheckpoint(
+    ctx.checkpoint,
+    (p, s) => ctx.progress(p, s),
+    60,
+    74,
+    'Performing hierarchical clustering...',
+  );
+  const groups = assignGroups(matrix, k, ctx.config.grouping_method, checkpoint);
+  const similarity = meanWithinGroupSimilarity(matrix, groups, checkpoint);
   ctx.checkpoint();
   return { groups, similarity, vectors: { provider, fallback } };
 }

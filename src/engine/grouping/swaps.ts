@@ -100,16 +100,19 @@ export function improveBySwaps(
   }
 }
 
-/** Mean over groups of the mean pairwise cosine similarity inside the group. */
+/** Mean over groups of the mean pairwise cosine similarity inside the group. O(n x d). */
 export function meanWithinGroupSimilarity(
   m: Matrix,
   groups: readonly (readonly number[])[],
+  checkpoint: () => void = () => undefined,
 ): number | null {
   let total = 0;
   let counted = 0;
   const d = m.d;
   const sum = new Float64Array(d);
-  for (const members of groups) {
+  for (let g = 0; g < groups.length; g++) {
+    if (g % 1024 === 0) checkpoint();
+    const members = groups[g];
     if (members.length < 2) continue;
     sum.fill(0);
     let self = 0;

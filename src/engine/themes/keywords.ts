@@ -3,15 +3,23 @@ import { termsWithBigrams } from '../text/analyze';
 /**
  * Class-based TF-IDF: a term scores high for a theme when it is frequent in that theme's
  * answers and rare across the other themes. Returns up to `top` keywords per theme, without
- * listing both a bigram and a word it contains.
+ * listing both a bigram and a word it contains. Cost: O(total terms + distinct terms x log).
  */
-export function classKeywords(themeTerms: readonly (readonly string[][])[], top = 6): string[][] {
+export function classKeywords(
+  themeTerms: readonly (readonly string[][])[],
+  top = 6,
+  checkpoint: () => void = () => undefined,
+): string[][] {
+  let seen = 0;
   const tf = themeTerms.map((docs) => {
     const counts = new Map<string, number>();
-    for (const terms of docs)
+    for (const terms of docs) {
+      if (++seen % 1024 === 0) checkpoint();
       for (const t of termsWithBigrams(terms)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
     return counts;
   });
+  checkpoint();
   const overall = new Map<string, number>();
   let totalWords = 0;
   for (const counts of tf) {
@@ -22,6 +30,7 @@ export function classKeywords(themeTerms: readonly (readonly string[][])[], top 
   }
   const avgWords = totalWords / Math.max(1, tf.length);
   return tf.map((counts) => {
+    checkpoint();
     const scored = [...counts.entries()]
       // A bigram said once is an accident of phrasing, not a theme.
       .filter(([t, n]) => !t.includes(' ') || n >= 2)

@@ -1,10 +1,12 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
+import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
 import { studentsToWorkOn } from '../students';
 import { mapBounded } from '../llm/chat-client';
 import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
 import { AnalyzedText, analyzeTexts } from '../text/analyze';
 import { Theme, ThemeCreatorConfig } from '../types';
-import { dotVec } from '../vectors/matrix';
+import { dotVec, normalizeRows } from '../vectors/matrix';
+import { reduceDense } from '../vectors/projection';
 import { chooseK, Clustering, kmeans } from '../clustering/kmeans';
 import { classKeywords, keywordTitle } from './keywords';
 
@@ -19,13 +21,27 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
 
   ctx.progress(50, 'Building vectors for clustering...');
   const texts = students.map((s) => s.text);
-  const analyses = analyzeTexts(texts, ctx.checkpoint);
+  const analyses = analyzeTexts(
+    texts,
+    ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      50,
+      53,
+      (done, total) => `Reading answers (${done} of ${total})...`,
+    ),
+  );
   const { clusters, vectors } = await vectorsAndClusters(ctx, texts, analyses);
 
   ctx.progress(70, 'Generating theme labels...');
   const used = clusters.filter((members) => members.length > 0);
-  const keywords = classKeywords(used.map((list) => list.map((i) => analyses[i].terms)));
+  const keywords = classKeywords(
+    used.map((list) => list.map((i) => analyses[i].terms)),
+    6,
+    ctx.checkpoint,
+  );
   const themes: Theme[] = used.map((list, t) => {
+    ctx.checkpoint();
     const snippets: string[] = [];
     for (const i of list) {
       const s = analyses[i].firstSentence;
@@ -33,6 +49,7 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
       if (snippets.length >= SNIPPETS) break;
     }
     const names = list.map((i) => students[i].name).sort();
+    ctx.checkpoint();
     return {
       title: keywordTitle(keywords[t]),
       description: `Theme based on ${list.length} student response${list.length === 1 ? '' : 's'}`,
@@ -99,28 +116,51 @@ async function vectorsAndClusters(
   analyses: AnalyzedText[],
 ): Promise<{ clusters: number[][]; vectors: { provider: string; fallback: string | null } }> {
   const {
-    matrix: m,
+    matrix: full,
     provider,
     fallback,
-  } = await ctx.embed(texts, analyses, ctx.signal, ctx.checkpoint);
+  } = await ctx.embed(
+    texts,
+    analyses,
+    ctx.signal,
+    ctx.checkpoint,
+    progressReporter(
+      (p, s) => ctx.progress(p, s),
+      53,
+      59,
+      (done, total) => `Building vectors for clustering (${done} of ${total})...`,
+    ),
+  );
   ctx.checkpoint();
   ctx.progress(60, 'Performing theme clustering...');
+  const checkpoint = heartbeatCheckpoint(
+    ctx.checkpoint,
+    (p, s) => ctx.progress(p, s),
+    60,
+    69,
+    'Performing theme clustering...',
+  );
+  // Dense model vectors are clustered in a 32-d projection, re-normalised (cosine k-means).
+  const m = normalizeRows(reduceDense(full, checkpoint), checkpoint);
   const n = texts.length;
   const requested = ctx.config.num_themes;
   let clustering: Clustering;
   if (requested !== null) {
-    clustering = kmeans(m, Math.min(requested, n), ctx.checkpoint);
+    clustering = kmeans(m, Math.min(requested, n), checkpoint);
   } else {
     const maxK = Math.min(MAX_AUTO_THEMES, Math.floor(n / 2), Math.ceil(Math.sqrt(n)));
-    clustering = maxK >= 2 ? chooseK(m, maxK, ctx.checkpoint) : kmeans(m, 1, ctx.checkpoint);
+    clustering = maxK >= 2 ? chooseK(m, maxK, checkpoint) : kmeans(m, 1, checkpoint);
   }
-  ctx.checkpoint();
+  checkpoint();
   const fit = new Float64Array(n);
   const clusters: number[][] = Array.from({ length: clustering.k }, () => []);
   clustering.assignments.forEach((j, i) => {
     clusters[j].push(i);
     fit[i] = dotVec(m, i, clustering.centroids, j * m.d);
   });
-  for (const members of clusters) members.sort((a, b) => fit[b] - fit[a] || a - b);
+  for (const members of clusters) {
+    checkpoint();
+    members.sort((a, b) => fit[b] - fit[a] || a - b);
+  }
   return { clusters, vectors: { provider, fallback } };
 }

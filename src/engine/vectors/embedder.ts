@@ -1,3 +1,4 @@
+import { awaitWithCheckpoints } from '../checkpoints';
 import { BehaviorAbortedError } from '../errors';
 import { AnalyzedText } from '../text/analyze';
 import { lexicalVectors, LEXICAL_DIMENSION } from './lexical';
@@ -20,6 +21,8 @@ export type Embedder = (
   analyses: readonly AnalyzedText[],
   signal: AbortSignal,
   checkpoint: () => void,
+  /** How many of the texts have vectors so far (cached ones count at once). */
+  onProgress?: (done: number, total: number) => void,
 ) => Promise<VectorResult>;
 
 export const LEXICAL_PROVIDER_ID = `lexical-hash-${LEXICAL_DIMENSION}`;
@@ -40,16 +43,21 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 }
 
 /**
- * Wraps a provider with the vector cache, batching (checking for a stop between batches) and the
+ * Wraps a provider with the vector cache, batching (checking for a stop between batches and while
+ * waiting), progress (texts with vectors so far) and the
  * lexical fallback: if the provider cannot load or answer, the run goes on with lexical vectors
  * and says so in its metadata, rather than failing the teacher's request.
  */
 export function providerEmbedder(provider: EmbeddingProvider, cache: VectorCache | null): Embedder {
-  return async (texts, analyses, signal, checkpoint) => {
+  return async (texts, analyses, signal, checkpoint, onProgress = () => undefined) => {
     try {
       const unique = [...new Set(texts)];
+      checkpoint();
       const cached = cache
-        ? await cache.get(provider.id, unique).catch(() => unique.map(() => null))
+        ? await awaitWithCheckpoints(
+            cache.get(provider.id, unique).catch(() => unique.map(() => null)),
+            checkpoint,
+          )
         : unique.map(() => null);
       const byText = new Map<string, Float32Array>();
       const missing: string[] = [];
@@ -58,17 +66,37 @@ export function providerEmbedder(provider: EmbeddingProvider, cache: VectorCache
         if (v) byText.set(t, v);
         else missing.push(t);
       });
-      for (let i = 0; i < missing.length; i += provider.batchSize) {
-        checkpoint();
-        const batch = missing.slice(i, i + provider.batchSize);
-        const vectors = await provider.embed(batch, signal);
+      let done = unique.length - missing.length;
+      onProgress(done, unique.length);
+      const writes: Promise<void>[] = [];
+      const keep = (batch: readonly string[], vectors: readonly Float32Array[]) => {
         batch.forEach((t, j) => byText.set(t, vectors[j]));
-        if (cache) await cache.set(provider.id, batch, vectors).catch(() => undefined);
+        done += batch.length;
+        onProgress(done, unique.length);
+        if (cache) writes.push(cache.set(provider.id, batch, vectors).catch(() => undefined));
+      };
+      if (provider.embedMany) {
+        await provider.embedMany(missing, {
+          signal,
+          checkpoint,
+          onVectors: (indices, vectors) =>
+            keep(
+              indices.map((i) => missing[i]),
+              vectors,
+            ),
+        });
+      } else {
+        for (let i = 0; i < missing.length; i += provider.batchSize) {
+          checkpoint();
+          const batch = missing.slice(i, i + provider.batchSize);
+          keep(batch, await awaitWithCheckpoints(provider.embed(batch, signal), checkpoint));
+        }
       }
-      checkpoint();
+      await awaitWithCheckpoints(Promise.all(writes), checkpoint);
       const d = byText.get(unique[0])?.length ?? 0;
       const data = new Float32Array(texts.length * d);
       texts.forEach((t, i) => {
+        if (i % 8192 === 0) checkpoint();
         const v = byText.get(t)!;
         if (v.length !== d) throw new Error(`${provider.id} returned vectors of different lengths`);
         data.set(v, i * d);

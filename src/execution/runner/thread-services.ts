@@ -1,7 +1,9 @@
 import Redis from 'ioredis';
 import { ChatClient, OpenAiChatClient } from '../../engine/llm/chat-client';
 import { Embedder, lexicalEmbedder, providerEmbedder } from '../../engine/vectors/embedder';
-import { OpenAiEmbeddingProvider, UseLiteProvider } from '../../engine/vectors/providers';
+import { OpenAiEmbeddingProvider } from '../../engine/vectors/providers';
+import { UseLiteProvider } from '../../engine/vectors/use-lite/provider';
+import { helperLanes } from './embedding-lanes';
 import { RedisVectorCache } from './redis-vector-cache';
 import { RedisKeys } from '../../redis/redis-keys';
 import { redisOptionsFromUrl } from '../../config/redis-url';
@@ -32,7 +34,7 @@ export function threadServices(settings: ThreadSettings): ThreadServices {
   }
   let embed: Embedder = lexicalEmbedder;
   if (settings.embeddingProvider === 'model') {
-    embed = providerEmbedder(new UseLiteProvider(), cache);
+    embed = providerEmbedder(new UseLiteProvider(helperLanes()), cache);
   } else if (settings.embeddingProvider === 'openai' && settings.embeddingEndpoint) {
     embed = providerEmbedder(
       new OpenAiEmbeddingProvider({

