@@ -61,6 +61,10 @@ export interface AppConfig {
   stalledIntervalMs: number;
   /** A task whose worker is lost more often than this ends FAILURE. */
   maxLostWorkers: number;
+  /** Where the embedding cache lives; REDIS_URL when unset. A Redis of its own keeps it apart. */
+  cacheRedisUrl: string;
+  /** The embedding cache keeps at most this many vectors per provider, dropping the oldest. */
+  embeddingCacheMaxKeys: number;
   /** When Redis refuses REDIS_URL's password at start: exit 1, or log it and keep retrying. */
   redisAuthFailure: 'exit' | 'retry';
   taskRetentionSeconds: number;
@@ -382,6 +386,8 @@ const environmentSchema = z
     HOST: listenHost(),
     PORT: integer(0, 65535),
     REDIS_URL: redisUrl(),
+    CACHE_REDIS_URL: redisUrl(),
+    EMBEDDING_CACHE_MAX_KEYS: integer(0),
     REDIS_TLS_CA: caFile(),
     KEY_PREFIX: text(),
     EMBEDDED_WORKERS: flag(),
@@ -530,6 +536,8 @@ function toAppConfig(env: Environment): AppConfig {
     stalledIntervalMs: env.STALLED_INTERVAL_MS ?? 30_000,
     maxLostWorkers: env.MAX_LOST_WORKERS ?? 2,
     redisAuthFailure: env.REDIS_AUTH_FAILURE ?? 'exit',
+    cacheRedisUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    embeddingCacheMaxKeys: env.EMBEDDING_CACHE_MAX_KEYS ?? 50_000,
     taskRetentionSeconds: env.TASK_RETENTION_SECONDS ?? 86_400,
     maxBodySize: env.MAX_BODY_SIZE ?? '10mb',
     maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,

@@ -10,7 +10,8 @@ export const QUEUE_RUNNER = Symbol('QUEUE_RUNNER');
 export function threadSettings(config: AppConfig): ThreadSettings {
   return {
     behaviorModules: config.behaviorModules,
-    redisUrl: config.redisUrl,
+    redisUrl: config.cacheRedisUrl,
+    cacheMaxKeys: config.embeddingCacheMaxKeys,
     redisTlsCa: config.redisTlsCa,
     keyPrefix: config.keyPrefix,
     embeddingProvider: config.embeddingProvider,

@@ -81,6 +81,8 @@ describe('loadAppConfig', () => {
       stalledIntervalMs: 30_000,
       maxLostWorkers: 2,
       redisAuthFailure: 'exit',
+      cacheRedisUrl: 'redis://127.0.0.1:6379',
+      embeddingCacheMaxKeys: 50_000,
       taskRetentionSeconds: 86_400,
       maxBodySize: '10mb',
       maxSubmissionsPerRequest: 5_000,

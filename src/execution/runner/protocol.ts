@@ -39,6 +39,8 @@ export interface ThreadSettings {
   behaviorModules?: readonly string[];
   /** Where the vector cache lives. */
   redisUrl?: string;
+  /** Vectors kept per provider in the cache (oldest dropped first); 0 keeps none. */
+  cacheMaxKeys?: number;
   /** PEM of the CA for a rediss:// redisUrl (REDIS_TLS_CA). */
   redisTlsCa?: string | null;
   keyPrefix?: string;

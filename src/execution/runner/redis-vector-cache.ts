@@ -4,18 +4,50 @@ import { textHash, VectorCache } from '../../engine/vectors/vector-cache';
 const TTL_SECONDS = 30 * 86_400;
 
 /**
- * One Redis string per (provider, text hash) holding the raw Float32 bytes, kept 30 days. The
- * cache is an optimisation: when Redis fails, vectors are simply computed again.
+ * Keeps a provider's cache within its budget: the index (a sorted set of text hashes by the
+ * time they were stored) loses its oldest members, and their vectors go with them. Atomic, so
+ * two threads trimming at once never drop more than the excess.
+ * KEYS: 1 index. ARGV: 1 key prefix of the vectors, 2 most vectors to keep.
+ */
+const TRIM = `
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+if excess <= 0 then return 0 end
+local old = redis.call('ZRANGE', KEYS[1], 0, excess - 1)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1)
+for i = 1, #old do redis.call('UNLINK', ARGV[1] .. old[i]) end
+return #old`;
+
+interface TrimScript {
+  vectorCacheTrim(index: string, prefix: string, maxKeys: number): Promise<number>;
+}
+
+/**
+ * One Redis string per (provider, text hash) holding the raw Float32 bytes, kept 30 days and at
+ * most `maxKeys` per provider, oldest dropped first, so the cache never fills the Redis that
+ * holds tasks (or give it a Redis of its own with CACHE_REDIS_URL). The cache is an
+ * optimisation: when Redis fails, vectors are simply computed again.
  */
 export class RedisVectorCache implements VectorCache {
+  private readonly redis: Redis & TrimScript;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     /** Where a provider's vectors live, e.g. `br:emb:use-lite-512`. */
     private readonly providerKey: (providerId: string) => string,
-  ) {}
+    private readonly maxKeys = 50_000,
+  ) {
+    if (!('vectorCacheTrim' in redis))
+      redis.defineCommand('vectorCacheTrim', { numberOfKeys: 1, lua: TRIM });
+    this.redis = redis as Redis & TrimScript;
+  }
 
   private key(providerId: string, text: string): string {
     return `${this.providerKey(providerId)}:${textHash(text)}`;
+  }
+
+  /** The sorted set of a provider's stored text hashes, by when they were stored. */
+  index(providerId: string): string {
+    return `${this.providerKey(providerId)}#index`;
   }
 
   async get(providerId: string, texts: readonly string[]): Promise<(Float32Array | null)[]> {
@@ -40,6 +72,8 @@ export class RedisVectorCache implements VectorCache {
     texts: readonly string[],
     vectors: readonly Float32Array[],
   ): Promise<void> {
+    if (this.maxKeys === 0) return;
+    const now = Date.now();
     for (let i = 0; i < texts.length; i += 1000) {
       const pipeline = this.redis.pipeline();
       for (let j = i; j < Math.min(texts.length, i + 1000); j++) {
@@ -50,8 +84,14 @@ export class RedisVectorCache implements VectorCache {
           'EX',
           TTL_SECONDS,
         );
+        pipeline.zadd(this.index(providerId), now, textHash(texts[j]));
       }
       await pipeline.exec();
     }
+    await this.redis.vectorCacheTrim(
+      this.index(providerId),
+      `${this.providerKey(providerId)}:`,
+      this.maxKeys,
+    );
   }
 }

@@ -30,7 +30,11 @@ export function threadServices(settings: ThreadSettings): ThreadServices {
     });
     // The cache is optional: errors only mean vectors are computed again.
     redis.on('error', () => undefined);
-    cache = new RedisVectorCache(redis, (provider) => keys.embeddingCache(provider));
+    cache = new RedisVectorCache(
+      redis,
+      (provider) => keys.embeddingCache(provider),
+      settings.cacheMaxKeys ?? 50_000,
+    );
   }
   let embed: Embedder = lexicalEmbedder;
   if (settings.embeddingProvider === 'model') {

@@ -65,6 +65,29 @@ describe('vector cache in Redis', () => {
     expect(other.embedded).toHaveLength(texts.length); // another provider's vectors are not reused
   });
 
+  it('keeps at most its budget of vectors per provider, dropping the oldest', async () => {
+    const cache = new RedisVectorCache(redis, (id) => `${prefix}:${id}`, 5);
+    const vec = (i: number) => new Float32Array([i, i + 1]);
+    const first = ['a1', 'a2', 'a3', 'a4'];
+    await cache.set(
+      'bounded',
+      first,
+      first.map((_, i) => vec(i)),
+    );
+    await new Promise((r) => setTimeout(r, 5)); // a later insertion time for the second batch
+    const second = ['b1', 'b2', 'b3'];
+    await cache.set(
+      'bounded',
+      second,
+      second.map((_, i) => vec(i)),
+    );
+    // The newer batch stays whole; two of the older one (stored at the same moment) go.
+    expect((await cache.get('bounded', second)).every((v) => v !== null)).toBe(true);
+    expect((await cache.get('bounded', first)).filter((v) => v !== null)).toHaveLength(2);
+    expect(await redis.zcard(cache.index('bounded'))).toBe(5);
+    expect(await redis.keys(`${prefix}:bounded:*`)).toHaveLength(5);
+  });
+
   it('reports how many texts have vectors as batches finish, cached ones first', async () => {
     const cache = new RedisVectorCache(redis, (id) => `${prefix}:${id}`);
     const warm = new CountingProvider('counting-progress');
