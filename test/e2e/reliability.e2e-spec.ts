@@ -249,3 +249,123 @@ describe('An API process that stops during a synchronous run', () => {
     expect(last.error).toMatch(/shutting down/);
   });
 });
+
+describe('Redis unreachable when the service starts', () => {
+  let redis: TestRedis | undefined;
+  const procs: ServiceProcess[] = [];
+  afterAll(async () => {
+    for (const p of procs) await stopProcess(p);
+    await redis?.stop();
+  });
+
+  it('the API listens and answers 503; the worker waits; both carry on once Redis comes', async () => {
+    const redisPort = await freePort();
+    const apiPort = await freePort();
+    const env = {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      KEY_PREFIX: `t-start-${redisPort}`,
+    };
+    const api = await startServiceProcess('main', {
+      ...env,
+      PORT: String(apiPort),
+      EMBEDDED_WORKERS: 'false',
+    });
+    procs.push(api);
+    procs.push(await startServiceProcess('worker', env));
+    const base = `http://127.0.0.1:${apiPort}/api/page-deployments`;
+    const down = await fetch(base);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { message: string }).message).toMatch(/Redis/);
+
+    redis = await startTestRedis({ port: redisPort });
+    const json = { 'content-type': 'application/json' };
+    let created: Response | null = null;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      created = await fetch(base, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ title: 'After the outage', behaviors: { '1': SLEEP(50) } }),
+      });
+      if (created.status === 201) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(created?.status).toBe(201);
+    const id = ((await created!.json()) as { id: string }).id;
+    const trigger = await fetch(`${base}/${id}/behaviors/trigger`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ behavior_number: '1' }),
+    });
+    expect(trigger.status).toBe(202);
+    const taskId = ((await trigger.json()) as { task_id: string }).task_id;
+    let state = '';
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && state !== 'SUCCESS' && state !== 'FAILURE') {
+      const s = await fetch(`${base}/${id}/behaviors/tasks/${taskId}`);
+      state = ((await s.json()) as { state: string }).state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('SUCCESS'); // the worker that started without Redis ran it
+  });
+});
+
+describe('A burst of triggers', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ LIGHT_BEHAVIORS_CONCURRENCY: '2', RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(async () => t.close());
+
+  it('1,000 triggers from 100 concurrent clients: every accepted task ends once', async () => {
+    const behaviors: Record<string, { type: string; config: Record<string, unknown> }> = {};
+    for (let b = 1; b <= 10; b++) behaviors[String(b)] = { type: 'random_grouping', config: {} };
+    const deployments: string[] = [];
+    for (let i = 0; i < 100; i++) deployments.push(await createDeployment(t, behaviors));
+    const jobs = deployments.flatMap((d) => Object.keys(behaviors).map((b) => ({ d, b })));
+
+    const accepted: { d: string; taskId: string }[] = [];
+    let next = 0;
+    const client = async () => {
+      while (next < jobs.length) {
+        const { d, b } = jobs[next++];
+        const res = await t.http
+          .post(`/api/page-deployments/${d}/behaviors/trigger`)
+          .send({ behavior_number: b, async_execution: true });
+        expect(res.status).toBe(202);
+        accepted.push({ d, taskId: res.body.task_id as string });
+      }
+    };
+    await Promise.all(Array.from({ length: 100 }, client));
+    expect(accepted).toHaveLength(1000);
+    expect(new Set(accepted.map((a) => a.taskId)).size).toBe(1000);
+
+    // Every task ends, once: each deployment's history holds its ten tasks, each one time.
+    const deadline = Date.now() + 180_000;
+    let ended = 0;
+    while (Date.now() < deadline) {
+      ended = 0;
+      for (const d of deployments) {
+        const h = await t.http.get(`/api/page-deployments/${d}/behaviors/history`).expect(200);
+        ended += (h.body.executions as unknown[]).length;
+      }
+      if (ended >= 1000) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(ended).toBe(1000);
+    const seen = new Map<string, number>();
+    for (const d of deployments) {
+      const h = await t.http.get(`/api/page-deployments/${d}/behaviors/history`).expect(200);
+      for (const e of h.body.executions as { task_id: string; success: boolean }[]) {
+        seen.set(e.task_id, (seen.get(e.task_id) ?? 0) + 1);
+        expect(e.success).toBe(true);
+      }
+    }
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    expect(new Set(seen.keys())).toEqual(new Set(accepted.map((a) => a.taskId)));
+    for (const { d, taskId } of accepted.slice(0, 50)) {
+      const s = await status(t, d, taskId);
+      expect(s.state).toBe('SUCCESS');
+    }
+  });
+});
