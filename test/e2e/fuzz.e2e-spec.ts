@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/engine/random';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Redis from 'ioredis';
@@ -28,17 +29,8 @@ interface Operation {
 type Doc = { paths: Record<string, Record<string, Operation>> };
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator: the same sequence on every machine. */
+const prng = seededRandom;
 
 /** A path segment: `raw` goes into the URL as it is, anything else is percent-encoded. */
 interface Segment {

@@ -1,27 +1,8 @@
 import { toTaskStatus } from '../../src/tasks/task-status.mapper';
 import { TaskRecord } from '../../src/tasks/task.types';
+import { taskRecord } from '../support/fakes';
 
-const base: TaskRecord = {
-  id: 't1',
-  deployment_id: 'd1',
-  behavior_number: '1',
-  behavior_type: 'group_assignment',
-  mode: 'async',
-  lifecycle: 'queued',
-  stage: 'pending',
-  progress: 0,
-  status: 'Task is waiting to be processed...',
-  result: null,
-  error: null,
-  error_kind: null,
-  created_at: '2026-01-01T00:00:00.000Z',
-  started_at: null,
-  finished_at: null,
-  cancel_reason: null,
-  input_student_count: null,
-  attempt: 0,
-  lease_until: null,
-};
+const base: TaskRecord = taskRecord();
 
 describe('toTaskStatus', () => {
   it('maps a queued task to PENDING / pending / 0', () => {

@@ -3,8 +3,8 @@ import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
 import { groupCount, groupName } from '../group-count';
 import { mapBounded } from '../llm/chat-client';
 import { checkExplanation, explanationPrompt } from '../llm/prompts';
-import { studentsToWorkOn } from '../students';
-import { AnalyzedText, analyzeTexts } from '../text/analyze';
+import { readAnswers, studentsToWorkOn } from '../students';
+import { AnalyzedText } from '../text/analyze';
 import { GroupAssignmentConfig, GroupingMetadata } from '../types';
 import { documentFrequencies, explainGroup } from './explanations';
 import { assignGroups } from './grouping';
@@ -22,18 +22,7 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
   const k = groupCount(students.length, c.group_size, c.group_size_mode);
   ctx.checkpoint();
 
-  ctx.progress(50, 'Building student vectors...');
-  const texts = students.map((s) => s.text);
-  const analyses = analyzeTexts(
-    texts,
-    ctx.checkpoint,
-    progressReporter(
-      (p, s) => ctx.progress(p, s),
-      50,
-      53,
-      (done, total) => `Reading answers (${done} of ${total})...`,
-    ),
-  );
+  const { texts, analyses } = readAnswers(ctx, students, 'Building student vectors...');
   const { groups, similarity, vectors } = await vectorsAndGroups(ctx, texts, analyses, k);
 
   const named: Record<string, string[]> = {};

@@ -1,9 +1,9 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
 import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
-import { studentsToWorkOn } from '../students';
+import { readAnswers, studentsToWorkOn } from '../students';
 import { mapBounded } from '../llm/chat-client';
 import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
-import { AnalyzedText, analyzeTexts } from '../text/analyze';
+import { AnalyzedText } from '../text/analyze';
 import { Theme, ThemeCreatorConfig } from '../types';
 import { dotVec, normalizeRows } from '../vectors/matrix';
 import { reduceDense } from '../vectors/projection';
@@ -19,18 +19,7 @@ export const themeCreator: BehaviorFn<'theme_creator'> = async (ctx) => {
   const students = studentsToWorkOn(ctx.students, c.selected_submission_prompts, 1, 'find themes');
   ctx.checkpoint();
 
-  ctx.progress(50, 'Building vectors for clustering...');
-  const texts = students.map((s) => s.text);
-  const analyses = analyzeTexts(
-    texts,
-    ctx.checkpoint,
-    progressReporter(
-      (p, s) => ctx.progress(p, s),
-      50,
-      53,
-      (done, total) => `Reading answers (${done} of ${total})...`,
-    ),
-  );
+  const { texts, analyses } = readAnswers(ctx, students, 'Building vectors for clustering...');
   const { clusters, vectors } = await vectorsAndClusters(ctx, texts, analyses);
 
   ctx.progress(70, 'Generating theme labels...');
