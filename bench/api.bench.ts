@@ -284,7 +284,7 @@ async function main(): Promise<void> {
     console.log(await cancelLatency(withWorker.base));
   } finally {
     for (const p of procs) p.kill('SIGTERM');
-    redis.stop();
+    await redis.stop();
   }
 }
 

@@ -16,8 +16,11 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
  * queue's abort signal, and let BullMQ's bookkeeping agree with ours. No business logic here.
  */
 export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeApplicationShutdown {
-  /** Jobs running here, so a shutdown can hand them back to the queue. */
-  private readonly running = new Map<string, AbortController>();
+  /** Jobs running here, so a shutdown can wait for them or hand them back to the queue. */
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; done: Promise<void> }
+  >();
 
   constructor(
     private readonly execution: ExecutionService,
@@ -44,11 +47,17 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
    * worker starts them again. A rolling restart therefore loses no task.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const closing = this.worker.close();
-    const grace = new Promise((r) => setTimeout(r, this.config.workerShutdownGraceMs).unref());
-    await Promise.race([closing, grace]);
-    for (const controller of this.running.values()) controller.abort(REQUEUE);
-    await closing;
+    if (this.running.size > 0) {
+      await this.worker.pause(true); // take no new job; do not wait for the running ones here
+      const finished = Promise.all([...this.running.values()].map((r) => r.done));
+      const grace = new Promise((r) => setTimeout(r, this.config.workerShutdownGraceMs).unref());
+      await Promise.race([finished, grace]);
+      for (const r of this.running.values()) r.controller.abort(REQUEUE);
+      await finished;
+    }
+    // Nothing runs here any more: close at once, without waiting on the queue's blocking read
+    // (which can hang on a connection that Redis dropped).
+    await this.worker.close(true);
   }
 
   // BullMQ creates the abort signal only for a processor that declares all three parameters.
@@ -57,7 +66,9 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
       case JobName.RunBehavior: {
         const local = new AbortController();
         const signals = signal === undefined ? [local.signal] : [signal, local.signal];
-        this.running.set(job.data.task_id, local);
+        let markDone: () => void = () => undefined;
+        const done = new Promise<void>((resolve) => (markDone = resolve));
+        this.running.set(job.data.task_id, { controller: local, done });
         try {
           const outcome = await this.execution.runJob(
             job.data,
@@ -73,6 +84,7 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
           return;
         } finally {
           this.running.delete(job.data.task_id);
+          markDone();
         }
       }
     }

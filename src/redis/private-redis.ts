@@ -24,7 +24,7 @@ export function redisServerInstalled(): boolean {
 
 export interface PrivateRedis {
   url: string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -62,10 +62,19 @@ export async function startPrivateRedis(
     ],
     { stdio: 'ignore' },
   );
-  const stop = () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Resolves once redis-server has ended (it flushes its append-only file first), so the
+  // process that started it never exits leaving it behind; SIGKILL after 5 s.
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
   };
-  process.once('exit', stop);
+  process.once('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
@@ -73,6 +82,6 @@ export async function startPrivateRedis(
     if (await redisAnswers(host, port)) return { url: `redis://${host}:${port}`, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
-  stop();
+  await stop();
   throw new Error('redis-server did not answer within 10 s');
 }
