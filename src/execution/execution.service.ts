@@ -126,6 +126,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
   async markLost(taskId: string): Promise<void> {
     const record = await this.store.get(taskId).catch(() => null);
     if (record === null || record.lifecycle !== 'running') return;
+    // Another worker may already have started it again: its fresh lease says so; leave it be.
+    if ((record.lease_until ?? 0) > Date.now()) return;
     await this.lifecycle.requeue(taskId, record.attempt, LOST_WORKER_STATUS).catch(() => undefined);
   }
 
