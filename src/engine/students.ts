@@ -1,7 +1,4 @@
-import { BehaviorContext } from './behavior';
-import { progressReporter } from './checkpoints';
 import { BehaviorInputError } from './errors';
-import { AnalyzedText, analyzeTexts } from './text/analyze';
 import { StudentText, Submission } from './types';
 
 /**
@@ -66,28 +63,4 @@ export function studentsToWorkOn(
   );
   requireStudents(students, submissions.length, minimum, purpose, selectedPrompts);
   return students;
-}
-
-/**
- * Step 50 of both heavy behaviors: the answers' texts and their analyses (tokens, lemmas,
- * sentences), reporting 50..53 while reading. Linear in the total text length.
- */
-export function readAnswers(
-  ctx: BehaviorContext<unknown>,
-  students: readonly StudentText[],
-  status: string,
-): { texts: string[]; analyses: AnalyzedText[] } {
-  ctx.progress(50, status);
-  const texts = students.map((s) => s.text);
-  const analyses = analyzeTexts(
-    texts,
-    ctx.checkpoint,
-    progressReporter(
-      (p, s) => ctx.progress(p, s),
-      50,
-      53,
-      (done, total) => `Reading answers (${done} of ${total})...`,
-    ),
-  );
-  return { texts, analyses };
 }

@@ -1,9 +1,10 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
-import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
+import { heartbeatCheckpoint } from '../checkpoints';
 import { groupCount, groupName } from '../group-count';
 import { mapBounded } from '../llm/chat-client';
 import { checkExplanation, explanationPrompt } from '../llm/prompts';
-import { readAnswers, studentsToWorkOn } from '../students';
+import { studentsToWorkOn } from '../students';
+import { embedAnswers, readAnswers, startPhase } from '../steps';
 import { AnalyzedText } from '../text/analyze';
 import { GroupAssignmentConfig, GroupingMetadata } from '../types';
 import { documentFrequencies, explainGroup } from './explanations';
@@ -108,27 +109,14 @@ async function vectorsAndGroups(
   similarity: number | null;
   vectors: { provider: string; fallback: string | null };
 }> {
-  const { matrix, provider, fallback } = await ctx.embed(
+  const { matrix, provider, fallback } = await embedAnswers(
+    ctx,
     texts,
     analyses,
-    ctx.signal,
-    ctx.checkpoint,
-    progressReporter(
-      (p, s) => ctx.progress(p, s),
-      53,
-      59,
-      (done, total) => `Building student vectors (${done} of ${total})...`,
-    ),
+    'Building student vectors',
   );
   ctx.checkpoint();
-  ctx.progress(60, 'Performing hierarchical clustering...');
-  const checkpoint = heartbeatCheckpoint(
-    ctx.checkpoint,
-    (p, s) => ctx.progress(p, s),
-    60,
-    74,
-    'Performing hierarchical clustering...',
-  );
+  const checkpoint = startPhase(ctx, 60, 74, 'Performing hierarchical clustering...');
   const groups = assignGroups(matrix, k, ctx.config.grouping_method, checkpoint);
   const similarity = meanWithinGroupSimilarity(matrix, groups, checkpoint);
   ctx.checkpoint();

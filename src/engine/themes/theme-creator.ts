@@ -1,6 +1,6 @@
 import { BehaviorContext, BehaviorFn } from '../behavior';
-import { heartbeatCheckpoint, progressReporter } from '../checkpoints';
-import { readAnswers, studentsToWorkOn } from '../students';
+import { studentsToWorkOn } from '../students';
+import { embedAnswers, readAnswers, startPhase } from '../steps';
 import { mapBounded } from '../llm/chat-client';
 import { checkThemeTitle, themeTitlePrompt } from '../llm/prompts';
 import { AnalyzedText } from '../text/analyze';
@@ -108,27 +108,9 @@ async function vectorsAndClusters(
     matrix: full,
     provider,
     fallback,
-  } = await ctx.embed(
-    texts,
-    analyses,
-    ctx.signal,
-    ctx.checkpoint,
-    progressReporter(
-      (p, s) => ctx.progress(p, s),
-      53,
-      59,
-      (done, total) => `Building vectors for clustering (${done} of ${total})...`,
-    ),
-  );
+  } = await embedAnswers(ctx, texts, analyses, 'Building vectors for clustering');
   ctx.checkpoint();
-  ctx.progress(60, 'Performing theme clustering...');
-  const checkpoint = heartbeatCheckpoint(
-    ctx.checkpoint,
-    (p, s) => ctx.progress(p, s),
-    60,
-    69,
-    'Performing theme clustering...',
-  );
+  const checkpoint = startPhase(ctx, 60, 69, 'Performing theme clustering...');
   // Dense model vectors are clustered in a 32-d projection, re-normalised (cosine k-means).
   const m = normalizeRows(reduceDense(full, checkpoint), checkpoint);
   const n = texts.length;
