@@ -5,6 +5,7 @@ import { BehaviorFailure } from '../../src/engine/errors';
 import {
   EndingTask,
   FinishOutcome,
+  RequeueOutcome,
   StartOutcome,
   SuccessOutput,
   TaskLifecycle,
@@ -62,7 +63,7 @@ export function taskRecord(overrides: Partial<TaskRecord> = {}): TaskRecord {
 
 type UsedLifecycle = Pick<
   TaskLifecycle,
-  'requestCancel' | 'start' | 'progress' | 'succeed' | 'fail'
+  'requestCancel' | 'start' | 'progress' | 'succeed' | 'fail' | 'requeue'
 >;
 
 /**
@@ -115,6 +116,18 @@ export class FakeTasks implements Pick<TaskStore, 'get'>, UsedLifecycle {
       lease_until: leaseUntil,
     });
     return Promise.resolve({ outcome: 'ok', attempt: r.attempt });
+  }
+
+  readonly requeues: { id: string; attempt: number }[] = [];
+
+  requeue(taskId: string, attempt: number, status: string): Promise<RequeueOutcome> {
+    this.requeues.push({ id: taskId, attempt });
+    const r = this.records.get(taskId);
+    if (r === undefined) return Promise.resolve('missing');
+    if (TERMINAL.includes(r.lifecycle)) return Promise.resolve('terminal');
+    if (r.lifecycle !== 'running' || r.attempt !== attempt) return Promise.resolve('stale');
+    Object.assign(r, { lifecycle: 'queued', stage: 'pending', progress: 0, status });
+    return Promise.resolve('ok');
   }
 
   renew(): Promise<boolean> {

@@ -194,6 +194,25 @@ describe('ExecutionService', () => {
     );
   });
 
+  describe('a job BullMQ found stalled (its worker was lost)', () => {
+    it('shows a running task whose lease lapsed as waiting to be retried', async () => {
+      const running = { id: 't1', lifecycle: 'running', attempt: 1, lease_until: 1 } as const;
+      const { service, tasks } = setup(taskRecord(running));
+      await service.markLost('t1');
+      expect(tasks.requeues).toEqual([{ id: 't1', attempt: 1 }]);
+      expect(await tasks.get('t1')).toMatchObject({ lifecycle: 'queued', stage: 'pending' });
+    });
+
+    it('leaves alone an attempt another worker has already started (fresh lease)', async () => {
+      const lease = Date.now() + 30_000;
+      const running = { id: 't1', lifecycle: 'running', attempt: 2, lease_until: lease } as const;
+      const { service, tasks } = setup(taskRecord(running));
+      await service.markLost('t1');
+      expect(tasks.requeues).toEqual([]);
+      expect((await tasks.get('t1'))?.lifecycle).toBe('running');
+    });
+  });
+
   describe('writing the end while Redis is unavailable', () => {
     it('retries the end write until Redis is back, then records the success', async () => {
       const { tasks, redis, runJob } = setup();
