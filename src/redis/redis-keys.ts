@@ -12,9 +12,12 @@ export class RedisKeys {
   ownerIndex(sub: string): string {
     return `${this.prefix}:owner:${encodeURIComponent(sub)}:deps`;
   }
-  /** One rate-limit window (the throttler's name and the tracked subject or address). */
+  /**
+   * One rate-limit window (the throttler's name and the tracked subject or address). The subject
+   * comes from a token's `sub`: encoded, like the owner index, so it stays one key segment.
+   */
   rateLimit(key: string): string {
-    return `${this.prefix}:rl:${key}`;
+    return `${this.prefix}:rl:${encodeURIComponent(key)}`;
   }
   submissions(deploymentId: string): string {
     return `${this.prefix}:dep:${deploymentId}:subs`;
