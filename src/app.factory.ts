@@ -1,16 +1,17 @@
 import { INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule, WorkerModule } from './app.module';
-import { applyHttpSecurity, BEARER_SCHEME, documentAccessControl } from './auth/http-security';
-import { addLegacyPaths, legacyPathAliases } from './behaviors/legacy-paths';
+import { applyHttpSecurity } from './auth/http-security';
+import { legacyPathAliases } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
 import { answerClientError } from './common/client-error';
 import { JSON_TYPES, requireJsonBody } from './common/json-body';
 import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { buildOpenApiDocument, OPENAPI_PAGE_TITLE } from './openapi';
 
 function logLevels(config: AppConfig): LogLevel[] {
   const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
@@ -42,30 +43,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     createValidationPipe(),
   );
   // No enableShutdownHooks here: main.ts handles signals itself (it may own a Redis to stop).
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Behavior execution service')
-      .setDescription(
-        'Runs the heavy behaviors of page deployments (group assignment, theme creation) on queue ' +
-          'workers, with progress, cancellation and time limits. Trigger, then poll the task until ' +
-          'its state is SUCCESS or FAILURE.',
-      )
-      .setVersion('1.0.0')
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'A JWT with sub, role (admin, instructor, student) and, for a student, name',
-        },
-        BEARER_SCHEME,
-      )
-      .build(),
-  );
-  documentAccessControl(document);
-  addLegacyPaths(document);
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: OPENAPI_PAGE_TITLE,
+  });
   return app;
 }
 

@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiDeploymentIdParam, ApiErrors, DEPLOYMENT_NOT_FOUND } from '../common/api-docs';
 import { BehaviorsService, TriggerResponse } from './behaviors.service';
 import { BehaviorListDto, TriggerBehaviorDto } from './dto/trigger-behavior.dto';
 import { TriggerDocs } from './trigger-docs.decorator';
 import { DeploymentIdPipe } from '../common/params';
 
 @ApiTags('behaviors')
+@ApiDeploymentIdParam()
 @Controller('api/page-deployments/:deploymentId/behaviors')
 export class BehaviorsController {
   constructor(private readonly behaviors: BehaviorsService) {}
@@ -15,7 +16,7 @@ export class BehaviorsController {
   @Get()
   @ApiOperation({ summary: "List the deployment's behaviors", operationId: 'listBehaviors' })
   @ApiOkResponse({ type: BehaviorListDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({ 404: DEPLOYMENT_NOT_FOUND })
   list(@Param('deploymentId', DeploymentIdPipe) deploymentId: string): Promise<BehaviorListDto> {
     return this.behaviors.list(deploymentId);
   }

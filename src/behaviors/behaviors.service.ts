@@ -42,7 +42,7 @@ export class BehaviorsService {
             type: b.type,
             heavy,
             default_execution: heavy ? 'async' : 'sync',
-            config: b.config as BehaviorListDto['behaviors'][number]['config'],
+            config: b.config,
           };
         }),
     };

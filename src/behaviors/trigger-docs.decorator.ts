@@ -1,19 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiExtraModels,
-  ApiGatewayTimeoutResponse,
-  ApiInternalServerErrorResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiUnprocessableEntityResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+  ApiErrors,
+  BODY_TOO_LARGE,
+  EXAMPLE_DEPLOYMENT_ID,
+  EXAMPLE_TASK_ID,
+  INVALID_BODY,
+} from '../common/api-docs';
+import { refTo } from '../common/openapi-unions';
 import {
   SyncGroupAssignmentResponseDto,
   SyncThemeCreationResponseDto,
@@ -35,31 +29,45 @@ export function TriggerDocs() {
     ApiAcceptedResponse({ type: AsyncTriggerResponseDto, description: 'Queued; poll the task' }),
     ApiOkResponse({
       description: 'Synchronous run finished successfully',
-      schema: {
-        oneOf: [
-          { $ref: getSchemaPath(SyncGroupAssignmentResponseDto) },
-          { $ref: getSchemaPath(SyncThemeCreationResponseDto) },
-        ],
+      schema: refTo('SyncRunResult'),
+    }),
+    ApiErrors({
+      400: {
+        ...INVALID_BODY,
+        message: 'behavior_number must be a positive integer written as a string, e.g. "1"',
+        extras: { fields: ['behavior_number'] },
+      },
+      404: {
+        description: 'Unknown deployment, or no behavior with this number in it',
+        message: `Behavior 7 not found in deployment ${EXAMPLE_DEPLOYMENT_ID} (it has: 1, 2)`,
+        extras: { behavior_number: '7' },
+      },
+      409: {
+        description:
+          'The behavior is already queued or running (task_id names that task); or a synchronous run was cancelled',
+        message:
+          `Behavior 1 of deployment ${EXAMPLE_DEPLOYMENT_ID} is already queued or running as task ` +
+          `${EXAMPLE_TASK_ID}; wait for it to finish or cancel it`,
+        extras: { task_id: EXAMPLE_TASK_ID, behavior_number: '1' },
+      },
+      413: BODY_TOO_LARGE,
+      422: {
+        description:
+          'A synchronous run failed on its input, e.g. too few students (success: false)',
+        message:
+          'Need at least 2 students to form groups, but only 1 of the 1 submitted student(s) qualify. ' +
+          'Collect more answers or change the selected prompts.',
+        extras: { success: false, task_id: EXAMPLE_TASK_ID, behavior_number: '3' },
+      },
+      500: {
+        description: 'A synchronous run crashed (a bug); the task is recorded as FAILURE',
+        message: 'Internal server error',
+      },
+      504: {
+        description: 'A synchronous run hit its soft or hard time limit (success: false)',
+        message: 'Soft time limit exceeded (300 s)',
+        extras: { success: false, task_id: EXAMPLE_TASK_ID, behavior_number: '3' },
       },
     }),
-    ApiBadRequestResponse({ type: ErrorResponseDto }),
-    ApiNotFoundResponse({
-      type: ErrorResponseDto,
-      description: 'Unknown deployment or behavior number',
-    }),
-    ApiConflictResponse({
-      type: ErrorResponseDto,
-      description: 'The behavior is already queued or running (task_id names it)',
-    }),
-    ApiUnprocessableEntityResponse({
-      type: ErrorResponseDto,
-      description: 'Synchronous run failed on its input, e.g. too few students (success: false)',
-    }),
-    ApiGatewayTimeoutResponse({
-      type: ErrorResponseDto,
-      description: 'Synchronous run hit a time limit',
-    }),
-    ApiInternalServerErrorResponse({ type: ErrorResponseDto }),
-    ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Redis is unreachable' }),
   );
 }

@@ -1,16 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import {
+  ApiDeploymentIdParam,
+  ApiErrors,
+  BODY_TOO_LARGE,
+  DEPLOYMENT_NOT_FOUND,
+  INVALID_BODY,
+  INVALID_PAGE,
+} from '../common/api-docs';
 import { CurrentPrincipal } from '../auth/access.decorators';
 import { Principal } from '../auth/principal';
-import { ErrorResponseDto } from '../common/error-response.dto';
 import { toDeploymentDto } from './deployment.mapper';
 import { DeploymentsService } from './deployments.service';
 import {
@@ -30,7 +35,7 @@ export class DeploymentsController {
   @Post()
   @ApiOperation({ summary: 'Create a page deployment', operationId: 'createDeployment' })
   @ApiCreatedResponse({ type: DeploymentDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiErrors({ 400: INVALID_BODY, 413: BODY_TOO_LARGE })
   async create(
     @Body() dto: CreateDeploymentDto,
     @CurrentPrincipal() caller: Principal,
@@ -44,6 +49,7 @@ export class DeploymentsController {
     operationId: 'listDeployments',
   })
   @ApiOkResponse({ type: DeploymentPageDto })
+  @ApiErrors({ 400: INVALID_PAGE })
   list(
     @Query() q: PageQueryDto,
     @CurrentPrincipal() caller: Principal,
@@ -53,8 +59,9 @@ export class DeploymentsController {
 
   @Get(':deploymentId')
   @ApiOperation({ summary: 'Get a deployment', operationId: 'getDeployment' })
+  @ApiDeploymentIdParam()
   @ApiOkResponse({ type: DeploymentDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({ 404: DEPLOYMENT_NOT_FOUND })
   async get(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<DeploymentDto> {
     return toDeploymentDto(await this.deployments.get(id));
   }
@@ -64,9 +71,9 @@ export class DeploymentsController {
     summary: 'Change the title, replace the behaviors, or share it (owners)',
     operationId: 'updateDeployment',
   })
+  @ApiDeploymentIdParam()
   @ApiOkResponse({ type: DeploymentDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({ 400: INVALID_BODY, 404: DEPLOYMENT_NOT_FOUND, 413: BODY_TOO_LARGE })
   async update(
     @Param('deploymentId', DeploymentIdPipe) id: string,
     @Body() dto: UpdateDeploymentDto,
@@ -80,8 +87,9 @@ export class DeploymentsController {
     summary: 'Delete a deployment, cancelling its queued and running tasks',
     operationId: 'deleteDeployment',
   })
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiDeploymentIdParam()
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors({ 404: DEPLOYMENT_NOT_FOUND })
   remove(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<void> {
     return this.deployments.remove(id);
   }

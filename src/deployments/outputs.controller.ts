@@ -1,7 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/access.decorators';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import {
+  ApiDeploymentIdParam,
+  ApiErrors,
+  DEPLOYMENT_NOT_FOUND,
+  EXAMPLE_DEPLOYMENT_ID,
+  invalidName,
+} from '../common/api-docs';
 import {
   HistoryDto,
   HistoryQueryDto,
@@ -14,6 +20,7 @@ import { DeploymentIdPipe, NameParamPipe } from '../common/params';
 
 /** What finished runs leave for later pages: variables, a student's group, the run history. */
 @ApiTags('outputs')
+@ApiDeploymentIdParam()
 @Controller('api/page-deployments/:deploymentId')
 export class OutputsController {
   constructor(private readonly outputs: OutputsService) {}
@@ -24,15 +31,26 @@ export class OutputsController {
     operationId: 'listVariables',
   })
   @ApiOkResponse({ type: VariablesDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({ 404: DEPLOYMENT_NOT_FOUND })
   variables(@Param('deploymentId', DeploymentIdPipe) id: string): Promise<VariablesDto> {
     return this.outputs.variables(id);
   }
 
   @Get('variables/:name')
   @ApiOperation({ summary: 'One saved output', operationId: 'getVariable' })
+  @ApiParam({
+    name: 'name',
+    description: 'The variable: group_{n} or theme_{n}',
+    example: 'group_1',
+  })
   @ApiOkResponse({ type: VariableDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({
+    400: invalidName('name'),
+    404: {
+      description: 'Unknown deployment, or no successful run has written this variable yet',
+      message: `Variable group_1 not found in deployment ${EXAMPLE_DEPLOYMENT_ID}; it appears after the behavior's first successful run`,
+    },
+  })
   variable(
     @Param('deploymentId', DeploymentIdPipe) id: string,
     @Param('name', NameParamPipe) name: string,
@@ -47,8 +65,20 @@ export class OutputsController {
     description: "A student's token may read only its own group (studentName = its name claim).",
     operationId: 'getStudentGroup',
   })
+  @ApiParam({
+    name: 'studentName',
+    description: "The student's name, as sent in submissions",
+    example: 'ana@school.edu',
+  })
   @ApiOkResponse({ type: StudentGroupDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({
+    400: invalidName('studentName'),
+    404: {
+      description:
+        'Unknown deployment, no group assignment yet, or the student is in none of its groups',
+      message: `Deployment ${EXAMPLE_DEPLOYMENT_ID} has no group assignment yet`,
+    },
+  })
   groupOf(
     @Param('deploymentId', DeploymentIdPipe) id: string,
     @Param('studentName', NameParamPipe) student: string,
@@ -63,7 +93,14 @@ export class OutputsController {
     operationId: 'listExecutionHistory',
   })
   @ApiOkResponse({ type: HistoryDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors({
+    400: {
+      description: 'limit is not an integer from 1 to 1000',
+      message: 'limit must not be greater than 1000',
+      extras: { fields: ['limit'] },
+    },
+    404: DEPLOYMENT_NOT_FOUND,
+  })
   history(
     @Param('deploymentId', DeploymentIdPipe) id: string,
     @Query() q: HistoryQueryDto,

@@ -19,6 +19,7 @@ import { BehaviorRunner } from './runner/behavior-runner';
 
 export type RunResult = Record<string, unknown> & {
   success: true;
+  behavior_type: string;
   execution_time: string;
   task_id: string;
 };
@@ -265,6 +266,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const result: RunResult = {
       success: true,
       ...(output as Record<string, unknown>),
+      // Set after the output, so a behavior cannot claim another type: clients narrow on it.
+      behavior_type: behavior.type,
       execution_time: formatTimedelta(micros),
       executed_at: startedAt.toISOString(),
       task_id: taskId,

@@ -1,25 +1,26 @@
 import { applyDecorators } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiErrors, EXAMPLE_DEPLOYMENT_ID, EXAMPLE_TASK_ID } from '../common/api-docs';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
+
+const TASK_NOT_FOUND = {
+  description:
+    'Unknown task or deployment, a task of another deployment, an id that is not a UUID, or a finished task past its retention',
+  message: `Task ${EXAMPLE_TASK_ID} not found for deployment ${EXAMPLE_DEPLOYMENT_ID} (unknown id, another deployment's task, or expired)`,
+};
 
 /** OpenAPI description of the status route. */
 export function TaskStatusDocs() {
   return applyDecorators(
     ApiOperation({
       summary: 'Check task status',
+      description:
+        'Poll until state is SUCCESS (result holds the result, its behavior_type says which kind) ' +
+        'or FAILURE (error says why; stage cancelled for a cancelled task).',
       operationId: 'getTaskStatus',
     }),
     ApiOkResponse({ type: TaskStatusDto }),
-    ApiNotFoundResponse({
-      type: ErrorResponseDto,
-      description: 'Unknown task, or a task of another deployment',
-    }),
+    ApiErrors({ 404: TASK_NOT_FOUND }),
   );
 }
 
@@ -34,10 +35,14 @@ export function CancelTaskDocs() {
       operationId: 'cancelTask',
     }),
     ApiOkResponse({ type: CancelTaskResponseDto }),
-    ApiConflictResponse({
-      type: ErrorResponseDto,
-      description: 'The task already finished; cancelled is false',
+    ApiErrors({
+      404: TASK_NOT_FOUND,
+      409: {
+        description:
+          'The task already finished, or finished before the cancel took effect; cancelled is false',
+        message: `Task ${EXAMPLE_TASK_ID} already finished (SUCCESS); there is nothing to cancel`,
+        extras: { task_id: EXAMPLE_TASK_ID, cancelled: false },
+      },
     }),
-    ApiNotFoundResponse({ type: ErrorResponseDto }),
   );
 }

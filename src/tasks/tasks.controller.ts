@@ -1,11 +1,14 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiDeploymentIdParam, ApiTaskIdParam } from '../common/api-docs';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { CancelTaskDocs, TaskStatusDocs } from './task-docs.decorator';
 import { TasksService } from './tasks.service';
 import { DeploymentIdPipe, TaskIdPipe } from '../common/params';
 
 @ApiTags('tasks')
+@ApiDeploymentIdParam()
+@ApiTaskIdParam()
 @Controller('api/page-deployments/:deploymentId/behaviors/tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}

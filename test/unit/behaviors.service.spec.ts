@@ -74,7 +74,13 @@ class FakeExecution implements Pick<ExecutionService, 'runSync'> {
     return Promise.resolve(
       this.outcome ?? {
         kind: 'succeeded',
-        result: { success: true, execution_time: '0:00:00.1', task_id: taskId, groups: {} },
+        result: {
+          success: true,
+          behavior_type: 'random_grouping',
+          execution_time: '0:00:00.1',
+          task_id: taskId,
+          groups: {},
+        },
       },
     );
   }
@@ -145,6 +151,7 @@ describe('BehaviorsService.trigger', () => {
       body: {
         behavior_number: '2',
         success: true,
+        behavior_type: 'random_grouping',
         execution_time: '0:00:00.1',
         task_id: taskId,
         groups: {},

@@ -1,11 +1,11 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
 import { ExecutionMode } from '../../tasks/task.types';
+import { discriminatedUnion, refTo } from '../../common/openapi-unions';
 import {
-  CONFIG_SCHEMA,
-  GroupAssignmentConfigDto,
-  RandomGroupingConfigDto,
-  ThemeCreatorConfigDto,
+  ResolvedGroupAssignmentConfigDto,
+  ResolvedRandomGroupingConfigDto,
+  ResolvedThemeCreatorConfigDto,
 } from '../../deployments/dto/behavior-config.dto';
 
 export class TriggerBehaviorDto {
@@ -33,18 +33,55 @@ export class AsyncTriggerResponseDto {
   message!: string;
 }
 
-@ApiExtraModels(GroupAssignmentConfigDto, ThemeCreatorConfigDto, RandomGroupingConfigDto)
-export class BehaviorSummaryDto {
+/** What every entry of the behavior list has, whatever its type. */
+class BehaviorSummaryBase {
   @ApiProperty({ example: '1' }) behavior_number!: string;
-  @ApiProperty({ example: 'group_assignment' }) type!: string;
-  @ApiProperty({ example: true }) heavy!: boolean;
+  @ApiProperty({ example: true, description: 'Heavy behaviors run on queue workers by default' })
+  heavy!: boolean;
   @ApiProperty({ enum: ['async', 'sync'], enumName: 'ExecutionMode' })
   default_execution!: ExecutionMode;
-  @ApiProperty({ ...CONFIG_SCHEMA, description: 'The config with every default filled in' })
-  config!: GroupAssignmentConfigDto | ThemeCreatorConfigDto | RandomGroupingConfigDto;
 }
 
+export class GroupAssignmentSummaryDto extends BehaviorSummaryBase {
+  @ApiProperty({ enum: ['group_assignment'] }) type!: 'group_assignment';
+  @ApiProperty({ type: ResolvedGroupAssignmentConfigDto })
+  config!: ResolvedGroupAssignmentConfigDto;
+}
+
+export class ThemeCreatorSummaryDto extends BehaviorSummaryBase {
+  @ApiProperty({ enum: ['theme_creator'] }) type!: 'theme_creator';
+  @ApiProperty({ type: ResolvedThemeCreatorConfigDto }) config!: ResolvedThemeCreatorConfigDto;
+}
+
+export class RandomGroupingSummaryDto extends BehaviorSummaryBase {
+  @ApiProperty({ enum: ['random_grouping'] }) type!: 'random_grouping';
+  @ApiProperty({ type: ResolvedRandomGroupingConfigDto }) config!: ResolvedRandomGroupingConfigDto;
+}
+
+export const BEHAVIOR_SUMMARY_UNIONS = {
+  BehaviorSummary: discriminatedUnion(
+    'type',
+    {
+      group_assignment: GroupAssignmentSummaryDto,
+      theme_creator: ThemeCreatorSummaryDto,
+      random_grouping: RandomGroupingSummaryDto,
+    },
+    'A behavior of the deployment, its config with every default filled in',
+  ),
+};
+
+/** The service's view of a list entry; the document describes it as `BehaviorSummary`. */
+export interface BehaviorSummary {
+  behavior_number: string;
+  type: string;
+  heavy: boolean;
+  default_execution: ExecutionMode;
+  /** A config as stored: checked, defaults filled in. */
+  config: unknown;
+}
+
+@ApiExtraModels(GroupAssignmentSummaryDto, ThemeCreatorSummaryDto, RandomGroupingSummaryDto)
 export class BehaviorListDto {
   @ApiProperty({ format: 'uuid' }) deployment_id!: string;
-  @ApiProperty({ type: [BehaviorSummaryDto] }) behaviors!: BehaviorSummaryDto[];
+  @ApiProperty({ type: 'array', items: refTo('BehaviorSummary') }) behaviors!: BehaviorSummary[];
 }

@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -11,39 +11,116 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { discriminatedUnion, refTo } from '../../common/openapi-unions';
 import {
   GroupAssignmentConfigDto,
   RandomGroupingConfigDto,
+  ResolvedGroupAssignmentConfigDto,
+  ResolvedRandomGroupingConfigDto,
+  ResolvedThemeCreatorConfigDto,
   ThemeCreatorConfigDto,
-  CONFIG_SCHEMA,
 } from './behavior-config.dto';
 
-@ApiExtraModels(GroupAssignmentConfigDto, ThemeCreatorConfigDto, RandomGroupingConfigDto)
-export class BehaviorDefinitionDto {
-  @ApiProperty({
-    enum: ['group_assignment', 'theme_creator', 'random_grouping', 'group', 'themeCreator'],
-    description: 'group and themeCreator are the old names; they are stored as the new ones',
-  })
-  type!: string;
+// A behavior is `{type, config}`; the document describes it as a union discriminated by `type`,
+// so each type is tied to its own config. The request form takes the old type names too and
+// optional config fields; the stored form (responses) has canonical names and every default.
 
-  @ApiPropertyOptional({
-    ...CONFIG_SCHEMA,
-    description: 'Config for the type; omitted keys take their defaults',
+export class GroupAssignmentBehaviorDto {
+  @ApiProperty({
+    enum: ['group_assignment', 'group'],
+    description: 'group is the old name, stored as group_assignment',
   })
+  type!: 'group_assignment' | 'group';
+  @ApiPropertyOptional({ type: GroupAssignmentConfigDto })
+  config?: GroupAssignmentConfigDto;
+}
+
+export class ThemeCreatorBehaviorDto {
+  @ApiProperty({
+    enum: ['theme_creator', 'themeCreator'],
+    description: 'themeCreator is the old name, stored as theme_creator',
+  })
+  type!: 'theme_creator' | 'themeCreator';
+  @ApiPropertyOptional({ type: ThemeCreatorConfigDto })
+  config?: ThemeCreatorConfigDto;
+}
+
+export class RandomGroupingBehaviorDto {
+  @ApiProperty({ enum: ['random_grouping'] }) type!: 'random_grouping';
+  @ApiPropertyOptional({ type: RandomGroupingConfigDto })
+  config?: RandomGroupingConfigDto;
+}
+
+export class StoredGroupAssignmentBehaviorDto {
+  @ApiProperty({ enum: ['group_assignment'] }) type!: 'group_assignment';
+  @ApiProperty({ type: ResolvedGroupAssignmentConfigDto })
+  config!: ResolvedGroupAssignmentConfigDto;
+}
+
+export class StoredThemeCreatorBehaviorDto {
+  @ApiProperty({ enum: ['theme_creator'] }) type!: 'theme_creator';
+  @ApiProperty({ type: ResolvedThemeCreatorConfigDto }) config!: ResolvedThemeCreatorConfigDto;
+}
+
+export class StoredRandomGroupingBehaviorDto {
+  @ApiProperty({ enum: ['random_grouping'] }) type!: 'random_grouping';
+  @ApiProperty({ type: ResolvedRandomGroupingConfigDto }) config!: ResolvedRandomGroupingConfigDto;
+}
+
+/** The named unions of this file, added to the document's components by `registerUnions`. */
+export const BEHAVIOR_DEFINITION_UNIONS = {
+  BehaviorDefinition: discriminatedUnion(
+    'type',
+    {
+      group_assignment: GroupAssignmentBehaviorDto,
+      group: GroupAssignmentBehaviorDto,
+      theme_creator: ThemeCreatorBehaviorDto,
+      themeCreator: ThemeCreatorBehaviorDto,
+      random_grouping: RandomGroupingBehaviorDto,
+    },
+    'A behavior and its config; the type decides which config',
+  ),
+  StoredBehaviorDefinition: discriminatedUnion(
+    'type',
+    {
+      group_assignment: StoredGroupAssignmentBehaviorDto,
+      theme_creator: StoredThemeCreatorBehaviorDto,
+      random_grouping: StoredRandomGroupingBehaviorDto,
+    },
+    'A behavior as stored: canonical type name, every config default filled in',
+  ),
+};
+
+/** What the service reads from a request behavior; `parseBehaviorDefinitions` checks it. */
+export interface BehaviorDefinitionInput {
+  type: string;
   config?: object;
+}
+
+/** A stored behavior as answered. */
+export interface StoredBehaviorDefinition {
+  type: string;
+  config: object;
 }
 
 const behaviorsSchema = {
   type: 'object',
   description: 'Behaviors keyed by number ("1", "2", ...)',
-  additionalProperties: { $ref: getSchemaPath(BehaviorDefinitionDto) },
+  additionalProperties: refTo('BehaviorDefinition'),
   example: {
     '1': { type: 'group_assignment', config: { group_size: 4, grouping_method: 'homogeneous' } },
     '2': { type: 'theme_creator', config: { num_themes: 5 } },
   },
 } as const;
 
-@ApiExtraModels(BehaviorDefinitionDto)
+@ApiExtraModels(
+  GroupAssignmentBehaviorDto,
+  ThemeCreatorBehaviorDto,
+  RandomGroupingBehaviorDto,
+  StoredGroupAssignmentBehaviorDto,
+  StoredThemeCreatorBehaviorDto,
+  StoredRandomGroupingBehaviorDto,
+)
 export class CreateDeploymentDto {
   @ApiProperty({ example: 'Week 3: energy debate', minLength: 1, maxLength: 200 })
   @IsString()
@@ -52,7 +129,7 @@ export class CreateDeploymentDto {
 
   @ApiProperty(behaviorsSchema)
   @IsObject()
-  behaviors!: Record<string, BehaviorDefinitionDto>;
+  behaviors!: Record<string, BehaviorDefinitionInput>;
 }
 
 export class UpdateDeploymentDto {
@@ -65,7 +142,7 @@ export class UpdateDeploymentDto {
   @ApiPropertyOptional({ ...behaviorsSchema, description: 'Replaces the whole behavior map' })
   @IsOptional()
   @IsObject()
-  behaviors?: Record<string, BehaviorDefinitionDto>;
+  behaviors?: Record<string, BehaviorDefinitionInput>;
 
   @ApiPropertyOptional({
     type: [String],
@@ -87,7 +164,12 @@ export class UpdateDeploymentDto {
 export class DeploymentDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   title!: string;
-  @ApiProperty(behaviorsSchema) behaviors!: Record<string, BehaviorDefinitionDto>;
+  @ApiProperty({
+    type: 'object',
+    description: 'Behaviors keyed by number, with canonical type names and every default filled in',
+    additionalProperties: refTo('StoredBehaviorDefinition'),
+  })
+  behaviors!: Record<string, StoredBehaviorDefinition>;
   @ApiProperty({
     type: [String],
     description: 'Subs of the instructors who may see and manage it (admins always may)',
@@ -98,7 +180,7 @@ export class DeploymentDto {
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 1_000_000 })
+  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 1, maximum: 1_000_000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -106,7 +188,7 @@ export class PageQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -45,9 +45,9 @@ export class HistoryEntryDto {
   success!: boolean;
   @ApiProperty({ enum: ['succeeded', 'failed', 'cancelled'] }) outcome!: string;
   @ApiProperty({ type: Number, nullable: true }) execution_time_seconds!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) input_student_count!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) output_groups_created!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) output_themes_created!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) input_student_count!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) output_groups_created!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) output_themes_created!: number | null;
   @ApiProperty({ type: String, nullable: true }) error_message!: string | null;
 }
 
@@ -58,7 +58,7 @@ export class HistoryDto {
 }
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -46,8 +46,12 @@ export class PutSubmissionsDto {
 }
 
 export class PutSubmissionsResponseDto {
-  @ApiProperty({ example: 24 }) upserted!: number;
-  @ApiProperty({ example: 30, description: 'Students stored for the deployment now' })
+  @ApiProperty({ type: 'integer', example: 24 }) upserted!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 30,
+    description: 'Students stored for the deployment now',
+  })
   total!: number;
 }
 

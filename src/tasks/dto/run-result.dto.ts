@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, SchemaObject } from '@nestjs/swagger';
+import { discriminatedUnion } from '../../common/openapi-unions';
 
 const groupsSchema = {
   type: 'object',
@@ -16,9 +17,9 @@ const explanationsSchema = {
 } as const;
 
 export class GroupingMetadataDto {
-  @ApiProperty({ example: 24 }) total_students!: number;
-  @ApiProperty({ example: 6 }) total_groups!: number;
-  @ApiProperty({ example: 4 }) group_size_target!: number;
+  @ApiProperty({ type: 'integer', example: 24 }) total_students!: number;
+  @ApiProperty({ type: 'integer', example: 6 }) total_groups!: number;
+  @ApiProperty({ type: 'integer', example: 4 }) group_size_target!: number;
   @ApiProperty({ enum: ['students_per_group', 'number_of_groups'] }) group_size_mode!: string;
   @ApiProperty({ enum: ['homogeneous', 'diverse', 'mixed', 'random'] }) grouping_method!: string;
   includes_explanations!: boolean;
@@ -43,16 +44,16 @@ export class ThemeDto {
   @ApiProperty({ example: 'Theme based on 7 student responses' }) description!: string;
   @ApiProperty({ type: [String], example: ['solar', 'battery', 'storage'] }) keywords!: string[];
   @ApiProperty({ type: [String] }) snippets!: string[];
-  @ApiProperty({ example: 7 }) document_count!: number;
-  @ApiProperty({ example: 0 }) cluster_id!: number;
+  @ApiProperty({ type: 'integer', example: 7 }) document_count!: number;
+  @ApiProperty({ type: 'integer', example: 0 }) cluster_id!: number;
   @ApiProperty({ type: [String] }) student_names!: string[];
-  @ApiProperty({ example: 7 }) student_count!: number;
+  @ApiProperty({ type: 'integer', example: 7 }) student_count!: number;
 }
 
 export class ThemeMetadataDto {
   @ApiProperty({ type: 'integer' }) total_students!: number;
   @ApiProperty({ type: 'integer' }) total_themes!: number;
-  @ApiProperty({ type: Number, nullable: true }) requested_themes!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) requested_themes!: number | null;
   @ApiProperty({ example: 'kmeans' }) clustering_method!: string;
   includes_llm_polish!: boolean;
   label!: string;
@@ -77,12 +78,24 @@ class RunInfoDto {
 }
 
 export class GroupAssignmentRunResultDto extends RunInfoDto {
+  @ApiProperty({
+    enum: ['group_assignment', 'random_grouping'],
+    example: 'group_assignment',
+    description: 'Which behavior produced it; tells this result from a theme result',
+  })
+  behavior_type!: 'group_assignment' | 'random_grouping';
   @ApiProperty(groupsSchema) groups!: Record<string, string[]>;
   @ApiProperty(explanationsSchema) explanations!: Record<string, string>;
   @ApiProperty({ type: GroupingMetadataDto }) metadata!: GroupingMetadataDto;
 }
 
 export class ThemeCreationRunResultDto extends RunInfoDto {
+  @ApiProperty({
+    enum: ['theme_creator'],
+    example: 'theme_creator',
+    description: 'Which behavior produced it; tells this result from a group result',
+  })
+  behavior_type!: 'theme_creator';
   @ApiProperty({ type: [ThemeDto] }) themes!: ThemeDto[];
   @ApiProperty({ type: ThemeMetadataDto }) metadata!: ThemeMetadataDto;
 }
@@ -94,3 +107,33 @@ export class SyncGroupAssignmentResponseDto extends GroupAssignmentRunResultDto 
 export class SyncThemeCreationResponseDto extends ThemeCreationRunResultDto {
   @ApiProperty({ example: '2' }) behavior_number!: string;
 }
+
+/** Named unions of the results, discriminated by `behavior_type` (see `registerUnions`). */
+export const RUN_RESULT_UNIONS = {
+  RunResult: discriminatedUnion(
+    'behavior_type',
+    {
+      group_assignment: GroupAssignmentRunResultDto,
+      random_grouping: GroupAssignmentRunResultDto,
+      theme_creator: ThemeCreationRunResultDto,
+    },
+    "A successful run's result",
+  ),
+  SyncRunResult: discriminatedUnion(
+    'behavior_type',
+    {
+      group_assignment: SyncGroupAssignmentResponseDto,
+      random_grouping: SyncGroupAssignmentResponseDto,
+      theme_creator: SyncThemeCreationResponseDto,
+    },
+    "A synchronous run's result, with the behavior number",
+  ),
+  // OpenAPI 3.0 has no null type: `nullable` widens only the `type` beside it, so a nullable
+  // union is written as a oneOf of the union and this schema, which admits null alone.
+  NoResult: {
+    type: 'object',
+    nullable: true,
+    enum: [null],
+    description: 'null: the task has not succeeded (yet)',
+  },
+} satisfies Record<string, SchemaObject>;

@@ -1,4 +1,5 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { refTo } from '../../common/openapi-unions';
 import { GroupAssignmentRunResultDto, ThemeCreationRunResultDto } from './run-result.dto';
 import { TASK_STAGES, TaskStage } from '../task.types';
 
@@ -32,12 +33,8 @@ export class TaskStatusDto {
   stage!: TaskStage;
 
   @ApiProperty({
-    nullable: true,
     description: "The behavior's result on SUCCESS, else null",
-    oneOf: [
-      { $ref: getSchemaPath(GroupAssignmentRunResultDto) },
-      { $ref: getSchemaPath(ThemeCreationRunResultDto) },
-    ],
+    oneOf: [refTo('RunResult'), refTo('NoResult')],
   })
   result!: GroupAssignmentRunResultDto | ThemeCreationRunResultDto | null;
 

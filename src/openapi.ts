@@ -1,0 +1,133 @@
+import { INestApplication } from '@nestjs/common';
+import {
+  DocumentBuilder,
+  OpenAPIObject,
+  OperationObject,
+  ReferenceObject,
+  SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { BEARER_SCHEME, documentAccessControl } from './auth/http-security';
+import { BEHAVIOR_SUMMARY_UNIONS } from './behaviors/dto/trigger-behavior.dto';
+import { addLegacyPaths } from './behaviors/legacy-paths';
+import { errorExample } from './common/api-docs';
+import { CONFIG_REQUEST_SCHEMAS } from './deployments/dto/behavior-config.dto';
+import { BEHAVIOR_DEFINITION_UNIONS } from './deployments/dto/deployment.dto';
+import { RUN_RESULT_UNIONS } from './tasks/dto/run-result.dto';
+
+export const OPENAPI_PAGE_TITLE = 'Behavior execution service: API';
+
+/** In the order a reader follows the flow: create, add answers, run, poll, read what it left. */
+const TAGS: [string, string][] = [
+  ['deployments', 'A page deployment: its title, its numbered behaviors and who owns it'],
+  ['submissions', "Students' answers, one entry per student name"],
+  ['behaviors', "List a deployment's behaviors and trigger one (queued or synchronous)"],
+  ['tasks', 'Poll a triggered run until SUCCESS or FAILURE, or cancel it'],
+  ['outputs', 'What successful runs leave: variables, a student’s group, the run history'],
+  ['deprecated', 'The old /api/deploy paths; they answer with Deprecation and Link headers'],
+];
+
+/** Named unions the DTO decorators point at (`refTo`); Nest has no decorator for them. */
+const UNIONS = { ...BEHAVIOR_DEFINITION_UNIONS, ...BEHAVIOR_SUMMARY_UNIONS, ...RUN_RESULT_UNIONS };
+
+/** What an error answer added by a cross-cutting pass says, when the route gave no example. */
+const GENERIC_ERRORS: Record<string, string> = {
+  '401': 'This route needs a bearer token: send Authorization: Bearer <token>',
+  '415':
+    'A POST must carry Content-Type: application/json (send {} when there is no body) or an ' +
+    'Authorization header, so that a browser cannot send it from another site',
+  '429': 'Too many requests: at most 6000 a minute per subject; retry in 12 s',
+  '503': 'The task store (Redis) is not reachable right now; retry in a few seconds',
+};
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/** The OpenAPI document served at /api/docs-json, built from the controllers' decorators. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Behavior execution service')
+    .setDescription(
+      'Runs the heavy behaviors of page deployments (group assignment, theme creation) on queue ' +
+        'workers, with progress, cancellation and time limits. Trigger, then poll the task until ' +
+        'its state is SUCCESS or FAILURE.',
+    )
+    .setVersion('1.0.0')
+    .setLicense('MIT', 'https://opensource.org/license/mit')
+    .addServer('/', 'The server that serves this document')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A JWT with sub, role (admin, instructor, student) and, for a student, name',
+      },
+      BEARER_SCHEME,
+    );
+  for (const [name, description] of TAGS) builder.addTag(name, description);
+  const document = SwaggerModule.createDocument(app, builder.build());
+  document.components ??= {};
+  document.components.schemas = { ...document.components.schemas, ...UNIONS };
+  for (const name of CONFIG_REQUEST_SCHEMAS) withoutDefaults(document.components.schemas[name]);
+  documentAccessControl(document);
+  addLegacyPaths(document);
+  documentRedisOutage(document);
+  exemplifyErrors(document);
+  return document;
+}
+
+/**
+ * Every route reads or writes Redis (the rate limit and the deployment check do, before the
+ * handler), so every operation can answer 503 while Redis is unreachable.
+ */
+function documentRedisOutage(document: OpenAPIObject): void {
+  for (const op of operations(document)) {
+    op.responses['503'] ??= {
+      description: 'Redis is unreachable; the service recovers by itself, retry shortly',
+      content: {
+        'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
+      },
+    };
+  }
+}
+
+/** Gives the error answers added by the cross-cutting passes (401, 403, 415, 429, 503) an example. */
+function exemplifyErrors(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (op !== undefined) exemplifyOperation(op, method, path);
+    }
+  }
+}
+
+function exemplifyOperation(op: OperationObject, method: string, path: string): void {
+  // The access guard's words, for a student's token (the role most routes refuse).
+  const forbidden = `A student may not ${method.toUpperCase()} ${path}; it is for admin and instructor tokens`;
+  for (const [status, response] of Object.entries(op.responses)) {
+    const message = status === '403' ? forbidden : GENERIC_ERRORS[status];
+    if (message === undefined || response === undefined || !('content' in response)) continue;
+    const json = response.content?.['application/json'];
+    if (json === undefined || json.example !== undefined) continue;
+    // A fresh object: the passes share one content object between responses.
+    response.content = {
+      'application/json': { ...json, example: errorExample(Number(status), message) },
+    };
+  }
+}
+
+/**
+ * A `default` makes openapi-typescript (default settings) type the field as required, so a
+ * request schema says its defaults in words only (see behavior-config.dto.ts).
+ */
+function withoutDefaults(schema: SchemaObject | ReferenceObject | undefined): void {
+  if (schema === undefined || !('properties' in schema)) return;
+  for (const property of Object.values(schema.properties ?? {})) {
+    if ('default' in property) delete property.default;
+  }
+}
+
+function operations(document: OpenAPIObject) {
+  return Object.values(document.paths).flatMap((item) =>
+    METHODS.flatMap((m) => (item[m] === undefined ? [] : [item[m]])),
+  );
+}
