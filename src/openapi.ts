@@ -10,7 +10,7 @@ import {
 import { BEARER_SCHEME, documentAccessControl } from './auth/http-security';
 import { BEHAVIOR_SUMMARY_UNIONS } from './behaviors/dto/trigger-behavior.dto';
 import { addLegacyPaths } from './behaviors/legacy-paths';
-import { errorExample } from './common/api-docs';
+import { BODY_TOO_LARGE, errorExample } from './common/api-docs';
 import { CONFIG_REQUEST_SCHEMAS } from './deployments/dto/behavior-config.dto';
 import { BEHAVIOR_DEFINITION_UNIONS } from './deployments/dto/deployment.dto';
 import { RUN_RESULT_UNIONS } from './tasks/dto/run-result.dto';
@@ -72,6 +72,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   documentAccessControl(document);
   addLegacyPaths(document);
   documentRedisOutage(document);
+  documentBodyParsing(document);
   exemplifyErrors(document);
   return document;
 }
@@ -88,6 +89,40 @@ function documentRedisOutage(document: OpenAPIObject): void {
         'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } },
       },
     };
+  }
+}
+
+/**
+ * The body parser and the JSON limits run before routing on every POST, PUT, PATCH and DELETE,
+ * with or without a body in the route's contract: malformed JSON is a 400, too large a body 413.
+ */
+function documentBodyParsing(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['post', 'put', 'patch', 'delete'] as const) {
+      const op = item[method];
+      if (op === undefined) continue;
+      op.responses['400'] ??= {
+        description: 'The body is not valid JSON, or breaks an input limit',
+        content: {
+          'application/json': {
+            schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+            example: errorExample(
+              400,
+              "The request body is not valid JSON: Expected property name or '}' in JSON at position 1",
+            ),
+          },
+        },
+      };
+      op.responses['413'] ??= {
+        description: BODY_TOO_LARGE.description,
+        content: {
+          'application/json': {
+            schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+            example: errorExample(413, BODY_TOO_LARGE.message),
+          },
+        },
+      };
+    }
   }
 }
 

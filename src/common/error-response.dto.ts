@@ -18,7 +18,10 @@ export class ErrorResponseDto {
   })
   fields?: string[];
 
-  @ApiPropertyOptional({ description: 'The task concerned (running task on a duplicate trigger)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The task concerned (running task on a duplicate trigger)',
+  })
   task_id?: string;
 
   @ApiPropertyOptional({ description: 'On cancel: whether the task was cancelled' })

@@ -179,6 +179,7 @@ describe('a client generated from the OpenAPI document', () => {
         'random_grouping:7:sync',
       ],
       groupStates: expect.arrayContaining(['SUCCESS']),
+      resultTypes: ['group_assignment', 'theme_creator', 'random_grouping'],
       groupCount: 4,
       groupMembers: members,
       themes: expect.arrayContaining([expect.any(String)]),

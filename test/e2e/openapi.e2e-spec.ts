@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { OPENAPI_PAGE_TITLE } from '../../src/openapi';
 import { createDeployment, startTestApp, TestApp } from '../support/app';
 
@@ -214,6 +215,22 @@ describe('OpenAPI document and Swagger UI', () => {
         'application/json'
       ].example,
     ).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+  });
+
+  it('answers what it documents for a body it cannot parse, even on a route without a body', async () => {
+    const cancel = '/api/page-deployments/{deploymentId}/behaviors/tasks/{taskId}/cancel';
+    expect(Object.keys(doc.paths[cancel].post.responses)).toEqual(
+      expect.arrayContaining(['400', '413']),
+    );
+    const res = await t.http
+      .post(`/api/page-deployments/${randomUUID()}/behaviors/tasks/${randomUUID()}/cancel`)
+      .set('Content-Type', 'application/json')
+      .send('{bad')
+      .expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect((res.body as { message: string }).message).toMatch(
+      /^The request body is not valid JSON/,
+    );
   });
 
   it('describes path parameters, with the uuid format for ids', () => {

@@ -189,6 +189,7 @@ async function main(): Promise<void> {
     submissionsOnPage: listed.data.submissions.length,
     defaults,
     groupStates: seen,
+    resultTypes: [groupResult.behavior_type, themeResult.behavior_type, sync.data.behavior_type],
     groupCount: Object.keys(groups).length,
     groupMembers: Object.values(groups).flat().sort(),
     themes,
