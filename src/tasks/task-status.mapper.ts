@@ -79,7 +79,7 @@ function lifecycleStatus(r: TaskRecord, now: number): LifecycleStatus {
         status: 'Task completed successfully',
         progress: 100,
         stage: 'completed',
-        result: r.result === null ? null : (JSON.parse(r.result) as TaskStatusDto['result']),
+        result: r.result === null ? null : storedResult(r.result, r.behavior_type),
       };
     case 'failed':
       return {
@@ -101,4 +101,15 @@ function lifecycleStatus(r: TaskRecord, now: number): LifecycleStatus {
         error: r.error ?? 'cancelled',
       };
   }
+}
+
+/**
+ * A stored result as answered. One written by a worker of an older version has no behavior_type,
+ * which clients narrow on: the task record's type fills it in; a stored one wins.
+ */
+function storedResult(json: string, behaviorType: string): TaskStatusDto['result'] {
+  return {
+    behavior_type: behaviorType,
+    ...(JSON.parse(json) as object),
+  } as TaskStatusDto['result'];
 }

@@ -47,7 +47,19 @@ describe('toTaskStatus', () => {
       100,
       'Task completed successfully',
     ]);
-    expect(s.result).toEqual({ success: true, groups: {} });
+    // Written by an older worker, without behavior_type: the task record supplies it.
+    expect(s.result).toEqual({ behavior_type: 'group_assignment', success: true, groups: {} });
+  });
+
+  it('keeps the behavior_type a result was stored with', () => {
+    const s = toTaskStatus({
+      ...base,
+      lifecycle: 'succeeded',
+      stage: 'completed',
+      progress: 100,
+      result: '{"success":true,"behavior_type":"random_grouping","groups":{}}',
+    });
+    expect(s.result).toEqual({ success: true, behavior_type: 'random_grouping', groups: {} });
   });
 
   it('maps failure to FAILURE / failed, keeping the progress reached and the message', () => {
