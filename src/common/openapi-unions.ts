@@ -16,6 +16,9 @@ export function discriminatedUnion(
   const classes = [...new Set(Object.values(mapping))];
   return {
     ...(description === undefined ? {} : { description }),
+    // `type` beside the oneOf: validators that read the discriminator first (Redocly's) would
+    // otherwise let a non-object, such as null, through.
+    type: 'object',
     oneOf: classes.map((c) => ({ $ref: getSchemaPath(c) })),
     discriminator: {
       propertyName,

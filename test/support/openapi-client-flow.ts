@@ -4,7 +4,8 @@
  * because it imports `./api-schema`, which exists only once the test has generated it.
  *
  * It reads BASE_URL, TOKEN and SLEEP_DEPLOYMENT_ID (a deployment whose behavior 1 runs long
- * enough to be cancelled) and prints one JSON line saying what it saw.
+ * enough to be cancelled) and prints one JSON line saying what it saw, with every answer it got
+ * (`observed`), which the test checks against the document.
  */
 export const CLIENT_FLOW_SOURCE = String.raw`
 import createClient from 'openapi-fetch';
@@ -24,6 +25,16 @@ const client = createClient<paths>({
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every answer with a body, to be checked against the document by the test. */
+const observed: { path: string; method: string; status: number; body: unknown }[] = [];
+client.use({
+  async onResponse({ request, response, schemaPath }) {
+    if (response.status === 204) return;
+    const body: unknown = await response.clone().json();
+    observed.push({ path: schemaPath, method: request.method.toLowerCase(), status: response.status, body });
+  },
+});
 
 const ANSWERS: components['schemas']['SubmissionDto'][] = [
   { name: 'ana@school.edu', text: 'Solar panels on every roof would cut our electricity bills.' },
@@ -200,6 +211,7 @@ async function main(): Promise<void> {
     late: { status: late.response.status, statusCode: late.error.statusCode, cancelled: late.error.cancelled, task: late.error.task_id },
     unknown: { status: unknown.response.status, error: unknown.error.error, message: unknown.error.message },
     badPage: { status: badPage.response.status, fields: badPage.error.fields ?? [] },
+    observed,
   };
   console.log(JSON.stringify(summary));
 }
