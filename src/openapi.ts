@@ -33,9 +33,6 @@ const UNIONS = { ...BEHAVIOR_DEFINITION_UNIONS, ...BEHAVIOR_SUMMARY_UNIONS, ...R
 /** What an error answer added by a cross-cutting pass says, when the route gave no example. */
 const GENERIC_ERRORS: Record<string, string> = {
   '401': 'This route needs a bearer token: send Authorization: Bearer <token>',
-  '415':
-    'A POST must carry Content-Type: application/json (send {} when there is no body) or an ' +
-    'Authorization header, so that a browser cannot send it from another site',
   '429': 'Too many requests: at most 6000 a minute per subject; retry in 12 s',
   '503': 'The task store (Redis) is not reachable right now; retry in a few seconds',
 };
@@ -139,8 +136,13 @@ function exemplifyErrors(document: OpenAPIObject): void {
 function exemplifyOperation(op: OperationObject, method: string, path: string): void {
   // The access guard's words, for a student's token (the role most routes refuse).
   const forbidden = `A student may not ${method.toUpperCase()} ${path}; it is for admin and instructor tokens`;
+  // The same-origin guard's words.
+  const unsafe =
+    `A ${method.toUpperCase()} must carry Content-Type: application/json (send {} when there is ` +
+    'no body) or an Authorization header, so that a browser cannot send it from another site';
   for (const [status, response] of Object.entries(op.responses)) {
-    const message = status === '403' ? forbidden : GENERIC_ERRORS[status];
+    const message =
+      status === '403' ? forbidden : status === '415' ? unsafe : GENERIC_ERRORS[status];
     if (message === undefined || response === undefined || !('content' in response)) continue;
     const json = response.content?.['application/json'];
     if (json === undefined || json.example !== undefined) continue;
