@@ -233,12 +233,17 @@ describe('OpenAPI document and Swagger UI', () => {
     );
   });
 
-  it('describes path parameters, with the uuid format for ids', () => {
+  it('describes parameters, with the uuid format for ids', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const op of Object.values(ops)) {
         const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
         const params = (op.parameters ?? []).filter((p) => p.in === 'path');
         expect(params.map((p) => p.name).sort()).toEqual([...inPath].sort());
+        for (const p of op.parameters ?? [])
+          expect({ name: p.name, description: p.description }).toEqual({
+            name: p.name,
+            description: expect.any(String),
+          });
         for (const p of params) {
           expect(p.description).toEqual(expect.any(String));
           if (p.name === 'deploymentId' || p.name === 'taskId')

@@ -180,7 +180,13 @@ export class DeploymentDto {
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', default: 1, minimum: 1, maximum: 1_000_000 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 1,
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'Which page, from 1',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -188,7 +194,13 @@ export class PageQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ type: 'integer', default: 20, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 20,
+    minimum: 1,
+    maximum: 1000,
+    description: 'Entries per page',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -58,7 +58,13 @@ export class HistoryDto {
 }
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    default: 100,
+    minimum: 1,
+    maximum: 1000,
+    description: 'At most this many runs, newest first',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
