@@ -128,13 +128,13 @@ class Service {
     );
   }
 
+  /** Asks for a cancel; a task that has just finished answers 409, which is not an error here. */
   async cancel(deployment: string, task: string): Promise<void> {
-    await json(
-      await post(
-        `${this.base}/api/page-deployments/${deployment}/behaviors/tasks/${task}/cancel`,
-        {},
-      ),
+    const res = await post(
+      `${this.base}/api/page-deployments/${deployment}/behaviors/tasks/${task}/cancel`,
+      {},
     );
+    if (res.status !== 409) await json(res);
   }
 }
 
@@ -287,8 +287,13 @@ async function cancelsOverPhases(
   }
 }
 
+/** The same answers made new to the vector cache (staying within the 20,000-character limit). */
 function salted(students: readonly Submission[], salt: string): Submission[] {
-  return students.map((s) => ({ name: s.name, text: `${s.text} (${salt})` }));
+  const tail = ` (${salt})`;
+  return students.map((s) => ({
+    name: s.name,
+    text: s.text.slice(0, 20_000 - tail.length) + tail,
+  }));
 }
 
 async function runProvider(provider: string): Promise<void> {
