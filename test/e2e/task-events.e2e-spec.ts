@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { RedisKeys } from '../../src/redis/redis-keys';
 import {
   createDeployment,
   pollUntilDone,
@@ -147,14 +149,18 @@ describe('Live task status with access control on', () => {
   });
 });
 
-describe('Live task status when a worker in another process runs the task', () => {
-  let t: TestApp;
-  let url: string;
+describe('Live task status across processes: a worker elsewhere, two API instances', () => {
+  let api1: TestApp;
+  let api2: TestApp;
+  let urls: [string, string];
+  let redis: Redis;
   let worker: ServiceProcess | undefined;
   beforeAll(async () => {
     const config = testConfig({ EMBEDDED_WORKERS: 'false' });
-    t = await startTestApp({}, config);
-    url = await listenOnLoopback(t.app);
+    api1 = await startTestApp({}, config);
+    api2 = await startTestApp({}, config);
+    urls = [await listenOnLoopback(api1.app), await listenOnLoopback(api2.app)];
+    redis = new Redis(config.redisUrl);
     worker = await startServiceProcess('worker', {
       REDIS_URL: config.redisUrl,
       KEY_PREFIX: config.keyPrefix,
@@ -162,23 +168,69 @@ describe('Live task status when a worker in another process runs the task', () =
   });
   afterAll(async () => {
     await stopProcess(worker);
-    await t.close();
+    redis?.disconnect();
+    await api1?.close();
+    await api2?.close();
   });
 
-  it('streams the progress the other process writes, to two followers at once', async () => {
-    const d = await createDeployment(t, SLEEPERS);
-    const { body } = await t.http
+  const subscribers = async (taskId: string): Promise<number> => {
+    const channel = new RedisKeys(api1.config.keyPrefix).taskEvents(taskId);
+    const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+    return count;
+  };
+
+  it('streams what the worker process writes to followers on either API, one subscription per API', async () => {
+    const d = await createDeployment(api1, SLEEPERS);
+    const { body } = await api1.http
       .post(`${base(d)}/trigger`)
       .send({ behavior_number: '1' })
       .expect(202);
-    const path = `${url}${base(d)}/tasks/${body.task_id}/events`;
-    const [a, b] = await Promise.all([readSse(path), readSse(path)]);
-    for (const r of [a, b]) {
+    const path = `${base(d)}/tasks/${body.task_id}/events`;
+    let firstEvents = 0;
+    let allFollowing: () => void = () => undefined;
+    const following = new Promise<void>((resolve) => (allFollowing = resolve));
+    const onEvent = () => {
+      if (++firstEvents === 3) allFollowing();
+    };
+    // Two followers on the first API, one on the second: each counts once (its first event).
+    const streams = [urls[0], urls[0], urls[1]].map((u) => {
+      let counted = false;
+      return readSse(`${u}${path}`, {}, 20_000, () => {
+        if (!counted) onEvent();
+        counted = true;
+      });
+    });
+    await following;
+    // One subscriber connection per process, one subscription per task it follows.
+    expect(await subscribers(body.task_id)).toBe(2);
+    for (const r of await Promise.all(streams)) {
       const seen = expectWellFormed(r);
       expect(
         new Set(seen.filter((s) => s.state === 'PROGRESS').map((s) => s.progress)).size,
       ).toBeGreaterThanOrEqual(3);
       expect(seen.at(-1)?.state).toBe('SUCCESS');
     }
+    // Once the streams are over, nobody listens to the task's channel any more.
+    const deadline = Date.now() + 2_000;
+    while ((await subscribers(body.task_id)) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await subscribers(body.task_id)).toBe(0);
+  });
+
+  it('lets go of the subscription when a follower hangs up early', async () => {
+    const d = await createDeployment(api1, SLEEPERS);
+    const { body } = await api1.http
+      .post(`${base(d)}/trigger`)
+      .send({ behavior_number: '2' })
+      .expect(202);
+    // Read for a moment, then hang up (the reader's timeout aborts the request).
+    const r = await readSse(`${urls[1]}${base(d)}/tasks/${body.task_id}/events`, {}, 800);
+    expect(r.ended).toBe(false);
+    expect(r.events.length).toBeGreaterThan(0);
+    const deadline = Date.now() + 2_000;
+    while ((await subscribers(body.task_id)) > 0 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 50));
+    expect(await subscribers(body.task_id)).toBe(0);
+    await api1.http.post(`${base(d)}/tasks/${body.task_id}/cancel`).expect(200);
   });
 });
