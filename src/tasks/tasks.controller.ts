@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, MessageEvent, Param, Post, Sse } from '@nestjs/common';
+import { Controller, Get, HttpCode, MessageEvent, Param, Post, Req, Sse } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Request } from 'express';
 import { Observable } from 'rxjs';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { CancelTaskDocs, TaskEventsDocs, TaskStatusDocs } from './task-docs.decorator';
@@ -25,8 +26,10 @@ export class TasksController {
   events(
     @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
     @Param('taskId', TaskIdPipe) taskId: string,
+    @Req() req: Request,
   ): Promise<Observable<MessageEvent>> {
-    return this.tasks.liveStatus(deploymentId, taskId);
+    // The response only so that shutdown can wait for open streams to be flushed and closed.
+    return this.tasks.liveStatus(deploymentId, taskId, req.res);
   }
 
   @Post(':taskId/cancel')

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../common/errors';
 import { taskNotFound } from '../common/params';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { TaskCancellation } from './task-cancellation.service';
-import { TaskEvents } from './task-events.service';
+import { StreamResponse, TaskEvents } from './task-events.service';
 import { toTaskStatus } from './task-status.mapper';
 import { TaskStore } from './task.store';
 import { TaskLifecycle, TaskRecord } from './task.types';
@@ -27,9 +27,13 @@ export class TasksService {
   }
 
   /** The status as a live stream; a 404 (before any event) for a task the status route refuses. */
-  async liveStatus(deploymentId: string, taskId: string): Promise<Observable<MessageEvent>> {
+  async liveStatus(
+    deploymentId: string,
+    taskId: string,
+    response: StreamResponse | undefined,
+  ): Promise<Observable<MessageEvent>> {
     await this.find(deploymentId, taskId);
-    return this.events.stream(deploymentId, taskId);
+    return this.events.stream(deploymentId, taskId, response);
   }
 
   /** Cancels a queued or running task and answers only once it is really over. */

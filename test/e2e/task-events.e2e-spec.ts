@@ -234,3 +234,29 @@ describe('Live task status across processes: a worker elsewhere, two API instanc
     await api1.http.post(`${base(d)}/tasks/${body.task_id}/cancel`).expect(200);
   });
 });
+
+describe('Live task status when the API shuts down', () => {
+  it('ends the open streams, so the server can close, while their tasks wait on', async () => {
+    // No worker anywhere: the task stays queued and its stream would stay open for good.
+    const t = await startTestApp({ EMBEDDED_WORKERS: 'false' });
+    const url = await listenOnLoopback(t.app);
+    const d = await createDeployment(t, SLEEPERS);
+    const { body } = await t.http
+      .post(`${base(d)}/trigger`)
+      .send({ behavior_number: '1' })
+      .expect(202);
+    let first: () => void = () => undefined;
+    const firstEvent = new Promise<void>((resolve) => (first = resolve));
+    const stream = readSse(`${url}${base(d)}/tasks/${body.task_id}/events`, {}, 20_000, () =>
+      first(),
+    );
+    await firstEvent;
+    const started = Date.now();
+    await t.close();
+    // Well under the 2 s shutdown waits at most for the streams to be flushed.
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const r = await stream;
+    expect(r.ended).toBe(true);
+    expect(statuses(r).map((s) => s.state)).toEqual(['PENDING']);
+  });
+});
