@@ -97,6 +97,27 @@ describe('The demo page in headless Chromium', () => {
     await page.close();
   });
 
+  it('shows the themes of a theme creation', async () => {
+    const d = await createDeployment(t, {
+      '1': { type: 'theme_creator', config: { num_themes: 3 } },
+    });
+    const page = await browser.newPage();
+    await page.goto(url);
+    await choose(page, d, '1');
+    await page.click('#trigger');
+    await page.locator('#state', { hasText: 'SUCCESS' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(OUTPUT, 'theme-creation-success.png'), fullPage: true });
+    const polled = await t.http.get(
+      `/api/page-deployments/${d}/behaviors/tasks/${await page.locator('#task-id').textContent()}`,
+    );
+    const themes = (polled.body.result as { themes: { title: string }[] }).themes;
+    expect(await page.locator('#result .theme').count()).toBe(themes.length);
+    expect(await page.locator('#result .theme h3').allTextContents()).toEqual(
+      themes.map((th) => th.title),
+    );
+    await page.close();
+  });
+
   it('cancels a running task and shows the cancelled state', async () => {
     const d = await createDeployment(t, BEHAVIORS);
     const page = await browser.newPage();
