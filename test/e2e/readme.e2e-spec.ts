@@ -8,14 +8,17 @@
  * (say why after it): the commands that start the service or run the tests, Docker, anything
  * that does not end by itself.
  *
+ * It runs twice: with access control off (what `npm start` gives), and on, with `TOKEN` minted
+ * by `npm run token`'s script before the first block, as the README tells a reader to do.
+ *
  * The test starts the service itself (src/main.ts in its own process, embedded workers, the
  * default sentence model, the Redis the test run started, a free port) and points the blocks at
  * it through BASE, which the README's first block reads as `${BASE:-http://127.0.0.1:3000}`.
  * Bash gets fixed arguments; each block is written to a file of its own and sourced with stdin
  * from /dev/null, so no command can swallow the blocks after it.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +104,21 @@ async function runBlocks(blocks: Block[], env: NodeJS.ProcessEnv, timeoutMs: num
   return runs;
 }
 
-describe('README: the walk-through runs as written', () => {
+/** Mints a token the way the README says, with the project's own script. */
+function mintWithScript(secret: string): string {
+  const minted = spawnSync(
+    process.execPath,
+    [join(ROOT, 'scripts/mint-token.js'), '--role', 'instructor', '--sub', 'ana'],
+    { env: { ...process.env, AUTH_JWT_SECRET: secret }, encoding: 'utf8' },
+  );
+  if (minted.status !== 0) throw new Error(`mint-token failed: ${minted.stderr}`);
+  return minted.stdout.trim();
+}
+
+describe.each([
+  { mode: 'access control off (the default)', secret: null },
+  { mode: 'access control on, TOKEN set first', secret: randomBytes(48).toString('base64') },
+])('README: the walk-through runs as written, $mode', ({ secret }) => {
   const blocks = runnableBashBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
   const studentNames = (
     JSON.parse(readFileSync(join(ROOT, 'examples/class.json'), 'utf8')) as {
@@ -109,21 +126,25 @@ describe('README: the walk-through runs as written', () => {
     }
   ).submissions.map((s) => s.name);
   let api: ServiceProcess | undefined;
+  let base = '';
   let runs: BlockRun[] = [];
 
   beforeAll(async () => {
     const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
     api = await startServiceProcess('main', {
       REDIS_URL: testRedisUrl(),
       KEY_PREFIX: `readme-${randomUUID().slice(0, 8)}`,
       PORT: String(port),
       // What `npm start` runs: the shipped sentence model, not the tests' lexical vectors.
       EMBEDDING_PROVIDER: 'model',
+      ...(secret === null ? {} : { AUTH_JWT_SECRET: secret }),
     });
     // A fresh shell: no token or secret of the machine's leaks into the blocks.
-    const env: NodeJS.ProcessEnv = { ...process.env, BASE: `http://127.0.0.1:${port}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, BASE: base };
     for (const name of ['TOKEN', 'AUTH_JWT_SECRET', 'HDR', 'DEPLOYMENT_ID', 'TASK_ID'])
       delete env[name];
+    if (secret !== null) env.TOKEN = mintWithScript(secret);
     runs = await runBlocks(blocks, env, 100_000);
   }, 150_000);
 
@@ -167,6 +188,11 @@ describe('README: the walk-through runs as written', () => {
     );
     expect([...listed].sort()).toEqual([...studentNames].sort());
     expect(runOf('/groups/kaia@school.edu').output).toContain('kaia@school.edu');
+  });
+
+  it(secret === null ? 'needs no token' : 'sends the token on every call', async () => {
+    const anonymous = await fetch(`${base}/api/page-deployments`);
+    expect(anonymous.status).toBe(secret === null ? 200 : 401);
   });
 
   it('prints the themes found in the answers', () => {
