@@ -4,7 +4,10 @@
  * package ships) plus what this service needs from it, and the Dockerfile's stages.
  * test/e2e/image-start.e2e-spec.ts runs the image's start commands outside Docker.
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ComposeService,
@@ -126,5 +129,57 @@ describe('Dockerfile', () => {
       .map((l) => l.trim());
     for (const path of ['bench', 'dist-bench', 'test', 'node_modules', 'dist', '.data'])
       expect(ignored).toContain(path);
+  });
+});
+
+describe('The healthcheck commands', () => {
+  const compose = loadCompose();
+  /** The CMD's argv (after `CMD`), run here with this Node in place of the image's `node`. */
+  const argv = (service: ComposeService, replace: [string, string]) => {
+    const test = service.healthcheck?.test;
+    if (!Array.isArray(test) || test[0] !== 'CMD' || test[1] !== 'node')
+      throw new Error('the healthcheck is not ["CMD", "node", ...]');
+    return test.slice(2).map((a) => a.split(replace[0]).join(replace[1]));
+  };
+  const exitCode = (args: string[]) =>
+    new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, args, { stdio: 'ignore' });
+      child.once('exit', (code) => resolve(code));
+    });
+
+  it("the API's passes only when /health/live and /health/ready both answer 200", async () => {
+    let ready = 200;
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.statusCode = req.url === '/health/ready' ? ready : req.url === '/health/live' ? 200 : 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    // The command asks port 3000 inside the container; here the stub's port stands in for it.
+    const args = argv(compose.services.api, ['127.0.0.1:3000', `127.0.0.1:${port}`]);
+    try {
+      expect(await exitCode(args)).toBe(0);
+      expect([...seen].sort()).toEqual(['/health/live', '/health/ready']);
+      ready = 503;
+      expect(await exitCode(args)).toBe(1);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(await exitCode(args)).toBe(1);
+  });
+
+  it("a worker's passes only while its heartbeat file is fresh", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'worker-health-')), 'ready');
+    const target = serviceEnv(compose.services.worker).WORKER_READY_FILE;
+    const args = argv(compose.services.worker, [target, file]);
+    expect(await exitCode(args)).toBe(1);
+    writeFileSync(file, '');
+    expect(await exitCode(args)).toBe(0);
+    const stale = new Date(Date.now() - 60_000);
+    utimesSync(file, stale, stale);
+    expect(await exitCode(args)).toBe(1);
   });
 });
