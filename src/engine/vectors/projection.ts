@@ -43,7 +43,7 @@ export function reduceDense(m: Matrix, checkpoint: () => void, r = REDUCED_DIMEN
     checkpoint();
     xq.fill(0);
     for (let t = 0; t < s; t++) {
-      if (t % 512 === 511) checkpoint();
+      if (t % 128 === 127) checkpoint();
       for (let k = 0; k < d; k++) {
         const v = x[t * d + k];
         if (v === 0) continue;
@@ -52,7 +52,7 @@ export function reduceDense(m: Matrix, checkpoint: () => void, r = REDUCED_DIMEN
     }
     const next = new Float64Array(d * pcs);
     for (let t = 0; t < s; t++) {
-      if (t % 512 === 511) checkpoint();
+      if (t % 128 === 127) checkpoint();
       for (let k = 0; k < d; k++) {
         const v = x[t * d + k];
         if (v === 0) continue;
