@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -27,6 +28,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   });
   applyHttpSecurity(app, config);
   app.getHttpServer().on('clientError', answerClientError);
+  // The demo page at / (public; its data calls are protected like any other). Served from
+  // the build next to this file, so it ships with `dist` and needs no CDN or inline script.
+  app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html', redirect: false });
   app.use(legacyPathAliases);
   app.use(requireJsonBody);
   // Compressed bodies are refused (415): inflating is CPU an attacker chooses, and no client

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiParam, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ErrorResponseDto } from './error-response.dto';
 import { ErrorExtras } from './errors';
 import { errorPhrase } from './http-exception.filter';
@@ -28,12 +28,18 @@ export function errorExample(status: number, message: string, extras: ErrorExtra
  */
 export function ApiErrors(docs: Record<number, ErrorDoc>): MethodDecorator & ClassDecorator {
   return applyDecorators(
+    ApiExtraModels(ErrorResponseDto),
     ...Object.entries(docs).map(([status, doc]) =>
       ApiResponse({
         status: Number(status),
         description: doc.description,
-        type: ErrorResponseDto,
-        example: errorExample(Number(status), doc.message, doc.extras),
+        // Always JSON, also on a route that produces something else (the event stream).
+        content: {
+          'application/json': {
+            schema: { $ref: getSchemaPath(ErrorResponseDto) },
+            example: errorExample(Number(status), doc.message, doc.extras),
+          },
+        },
       }),
     ),
   );
