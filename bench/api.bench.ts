@@ -6,7 +6,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startPrivateRedis } from '../src/redis/private-redis';
+import { compare } from './api-compare';
 import { freePort, HOST, json, percentile, post, startApi } from './service';
+
+function compareWith(ref: string | undefined): Promise<void> {
+  if (!ref || ref.startsWith('-'))
+    throw new Error('usage: npm run bench:api -- --compare <git ref>');
+  return compare(ref);
+}
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 /** This VM's throughput varies a lot from run to run: each load runs this often; the median is reported. */
@@ -228,7 +235,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+const compareAt = process.argv.indexOf('--compare');
+const run = compareAt >= 0 ? () => compareWith(process.argv[compareAt + 1]) : main;
+
+run().then(
   () => process.exit(0),
   (err) => {
     console.error(err);

@@ -22,25 +22,34 @@ export function freePort(): Promise<number> {
 export async function startApi(
   redisUrl: string,
   env: Record<string, string>,
+  options: { entry?: string; stdout?: number } = {},
 ): Promise<{ base: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [join(__dirname, '../src/main.js')], {
+  const entry = options.entry ?? join(__dirname, '../src/main.js');
+  const proc = spawn(process.execPath, [entry], {
     env: {
       ...process.env,
       REDIS_URL: redisUrl,
       PORT: String(port),
       HOST,
       LOG_LEVEL: 'warn',
-      BEHAVIOR_MODULES: join(__dirname, '../test/support/test-sleep.behavior.js'),
+      // The test behavior is built with this checkout's benchmarks; another build goes without.
+      ...(options.entry
+        ? {}
+        : { BEHAVIOR_MODULES: join(__dirname, '../test/support/test-sleep.behavior.js') }),
       EMBEDDING_PROVIDER: 'lexical',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // Logs go where they are asked to (a file, when their cost is part of the measure).
+    stdio: ['ignore', options.stdout ?? 'inherit', 'inherit'],
   });
   const base = `http://${HOST}:${port}`;
-  for (let i = 0; i < 300; i++) {
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  for (let i = 0; i < 300 && !exited; i++) {
     try {
-      if ((await fetch(`${base}/api/page-deployments`)).ok) return { base, proc };
+      // Any HTTP answer means it listens (401 when access control is on).
+      if ((await fetch(`${base}/api/docs-json`)).status < 500) return { base, proc };
     } catch {
       // not listening yet
     }
@@ -55,12 +64,17 @@ export async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** Sent with every call when set: a bearer token, for runs with access control on. */
+export const auth: { header: Record<string, string> } = { header: {} };
+
 export const post = (url: string, body: unknown, method = 'POST') =>
   fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth.header },
     body: JSON.stringify(body),
   });
+
+export const get = (url: string) => fetch(url, { headers: auth.header });
 
 export function percentile(values: readonly number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);

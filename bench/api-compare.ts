@@ -1,0 +1,354 @@
+// npm run bench:api -- --compare <git ref>: this checkout against another commit, side by side in
+// one run. The ref is checked out in a temporary git worktree, installed (`npm ci`, from the npm
+// cache when it can) and built (`nest build`); each build runs as its own API process on its own
+// redis-server, and the two are measured in alternating rounds so that a change in the machine's
+// load falls on both. Access control is on (a verified bearer token on every request) and logs
+// go to a file at info level, as in production. Loopback only; bounded in time and count.
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { startPrivateRedis } from '../src/redis/private-redis';
+import { auth, freePort, get, HOST, json, median, post, startApi } from './service';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = 32;
+/** Distinct tasks read in the status load: half finished, half not. */
+const TASKS = 1000;
+const SECRET = 'bench-only-secret-0123456789abcdef0123456789';
+const ROOT = join(__dirname, '..', '..');
+
+interface Build {
+  label: string;
+  entry: string;
+}
+
+interface Target {
+  label: string;
+  base: string;
+  stop: () => Promise<void>;
+}
+
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+
+/** Checks the ref out next to this one and builds it; this checkout is built as it is. */
+function prepare(ref: string): { ours: Build; theirs: Build; cleanup: () => void } {
+  const commit = git('rev-parse', '--verify', `${ref}^{commit}`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ref-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { cwd: ROOT, stdio: 'ignore' });
+  const run = (cwd: string, args: string[]) =>
+    execFileSync('npm', args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+  run(dir, ['ci', '--no-audit', '--no-fund', '--prefer-offline']);
+  run(dir, ['run', 'build']);
+  run(ROOT, ['run', 'build']);
+  return {
+    ours: {
+      label: `this checkout (${git('rev-parse', '--short', 'HEAD')})`,
+      entry: join(ROOT, 'dist/main.js'),
+    },
+    theirs: { label: `${ref} (${commit.slice(0, 7)})`, entry: join(dir, 'dist/main.js') },
+    cleanup: () => {
+      execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+    },
+  };
+}
+
+const env = (logLevel: string): Record<string, string> => ({
+  EMBEDDED_WORKERS: 'true',
+  AUTH_JWT_SECRET: SECRET,
+  LOG_LEVEL: logLevel,
+  RATE_LIMIT_PER_MINUTE: '0',
+  // Heavy tasks stay queued (the "not finished" half of the status reads, and triggers).
+  WORKER_QUEUES: 'light-behaviors',
+});
+
+async function start(build: Build, logDir: string): Promise<Target> {
+  const redis = await startPrivateRedis(
+    HOST,
+    await freePort(),
+    mkdtempSync(join(tmpdir(), 'bench-cmp-redis-')),
+    false,
+  );
+  const log = openSync(join(logDir, `${build.entry.replace(/\W+/g, '_')}.log`), 'a');
+  // Info level is `info` for pino and `log` for Nest's own logger (older commits).
+  const api = await startApi(redis.url, env('info'), { entry: build.entry, stdout: log }).catch(
+    () => startApi(redis.url, env('log'), { entry: build.entry, stdout: log }),
+  );
+  return {
+    label: build.label,
+    base: api.base,
+    stop: async () => {
+      api.proc.kill('SIGTERM');
+      await new Promise((r) => api.proc.once('exit', r));
+      closeSync(log);
+      await redis.stop();
+    },
+  };
+}
+
+const STUDENTS = Array.from({ length: 30 }, (_, i) => ({
+  name: `student${i}@school.edu`,
+  text:
+    ['Solar panels and batteries', 'Wind farms on the coast', 'Buses and bikes'][i % 3] + ` ${i}`,
+}));
+
+async function deployment(base: string, behaviors: Record<string, unknown>): Promise<string> {
+  const d = await json<{ id: string }>(
+    await post(`${base}/api/page-deployments`, { title: 'bench', behaviors }),
+  );
+  await json(
+    await post(
+      `${base}/api/page-deployments/${d.id}/submissions`,
+      { submissions: STUDENTS },
+      'PUT',
+    ),
+  );
+  return d.id;
+}
+
+/**
+ * 1,000 task URLs: half finished (a light behavior run to SUCCESS), half not (a heavy behavior
+ * queued on a deployment of its own; the worker of this process only serves light behaviors, so
+ * they stay PENDING).
+ */
+async function taskUrls(base: string): Promise<string[]> {
+  const urls: string[] = [];
+  const light = await deployment(base, { '1': { type: 'random_grouping' } });
+  for (let i = 0; i < TASKS / 2; i++) {
+    const t = await json<{ task_id: string }>(
+      await post(`${base}/api/page-deployments/${light}/behaviors/trigger`, {
+        behavior_number: '1',
+        async_execution: true,
+      }),
+    );
+    const url = `/api/page-deployments/${light}/behaviors/tasks/${t.task_id}`;
+    // One run per behavior at a time: the next trigger waits for this one to finish.
+    while ((await json<{ state: string }>(await get(base + url))).state !== 'SUCCESS')
+      await new Promise((r) => setTimeout(r, 2));
+    urls.push(url);
+  }
+  const heavy: Record<string, unknown> = {};
+  for (let b = 1; b <= 10; b++) heavy[String(b)] = { type: 'theme_creator' };
+  for (let i = 0; i < TASKS / 2 / 10; i++) {
+    const d = await deployment(base, heavy);
+    for (let b = 1; b <= 10; b++) {
+      const t = await json<{ task_id: string }>(
+        await post(`${base}/api/page-deployments/${d}/behaviors/trigger`, {
+          behavior_number: String(b),
+        }),
+      );
+      urls.push(`/api/page-deployments/${d}/behaviors/tasks/${t.task_id}`);
+    }
+  }
+  return urls;
+}
+
+/** Free (deployment, behavior) pairs for triggers, enough for every round. */
+async function triggerTargets(base: string, count: number): Promise<string[]> {
+  const heavy: Record<string, unknown> = {};
+  for (let b = 1; b <= 10; b++) heavy[String(b)] = { type: 'group_assignment' };
+  const targets: string[] = [];
+  while (targets.length < count) {
+    const ids = await Promise.all(
+      Array.from(
+        { length: 20 },
+        async () =>
+          (
+            await json<{ id: string }>(
+              await post(`${base}/api/page-deployments`, { title: 'b', behaviors: heavy }),
+            )
+          ).id,
+      ),
+    );
+    for (const d of ids) for (let b = 1; b <= 10; b++) targets.push(`${d}|${b}`);
+  }
+  return targets;
+}
+
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err: Error | null, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+interface Measures {
+  statusRps: number[];
+  statusP99: number[];
+  triggerRps: number[];
+  syncMs: number[];
+  asyncMs: number[];
+}
+
+async function statusRound(t: Target, urls: string[]): Promise<autocannon.Result> {
+  let next = 0;
+  return cannon({
+    url: t.base,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: auth.header,
+    requests: [{ setupRequest: (req) => ({ ...req, path: urls[next++ % urls.length] }) }],
+  });
+}
+
+async function triggerRound(t: Target, targets: string[], from: { next: number }) {
+  return cannon({
+    url: t.base,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth.header },
+        setupRequest: (req) => {
+          const [d, b] = targets[from.next++ % targets.length].split('|');
+          return {
+            ...req,
+            path: `/api/page-deployments/${d}/behaviors/trigger`,
+            body: JSON.stringify({ behavior_number: b }),
+          };
+        },
+      },
+    ],
+  });
+}
+
+/** Light behavior to SUCCESS as a client sees it: sync, and async with polling every 2 ms. */
+async function lightRound(t: Target, dep: string): Promise<{ sync: number; async: number }> {
+  const sync: number[] = [];
+  const asyncTimes: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const t0 = performance.now();
+    await json(
+      await post(`${t.base}/api/page-deployments/${dep}/behaviors/trigger`, {
+        behavior_number: '1',
+      }),
+    );
+    sync.push(performance.now() - t0);
+  }
+  for (let i = 0; i < 100; i++) {
+    const t0 = performance.now();
+    const task = await json<{ task_id: string }>(
+      await post(`${t.base}/api/page-deployments/${dep}/behaviors/trigger`, {
+        behavior_number: '1',
+        async_execution: true,
+      }),
+    );
+    for (let polls = 0; ; polls++) {
+      const s = await json<{ state: string }>(
+        await get(`${t.base}/api/page-deployments/${dep}/behaviors/tasks/${task.task_id}`),
+      );
+      if (s.state === 'SUCCESS') break;
+      if (s.state === 'FAILURE' || polls > 5000) throw new Error('light behavior did not succeed');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    asyncTimes.push(performance.now() - t0);
+  }
+  return { sync: median(sync), async: median(asyncTimes) };
+}
+
+function checked(label: string, r: autocannon.Result): autocannon.Result {
+  if (r.errors > 0 || r.non2xx > 0)
+    throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r;
+}
+
+const range = (xs: number[], digits = 0) =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+
+export async function compare(ref: string): Promise<void> {
+  const { ours, theirs, cleanup } = prepare(ref);
+  const logDir = mkdtempSync(join(tmpdir(), 'bench-cmp-logs-'));
+  const token = await new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('bench')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(SECRET));
+  auth.header = { authorization: `Bearer ${token}` };
+  const targets: Target[] = [];
+  const loads: number[] = [];
+  try {
+    for (const b of [ours, theirs]) targets.push(await start(b, logDir));
+    const urls = await Promise.all(targets.map((t) => taskUrls(t.base)));
+    const triggerPool = await Promise.all(
+      targets.map((t) => triggerTargets(t.base, 4000 * DURATION_S * ROUNDS)),
+    );
+    const lightDeps = await Promise.all(
+      targets.map((t) => deployment(t.base, { '1': { type: 'random_grouping' } })),
+    );
+    const cursors = targets.map(() => ({ next: 0 }));
+    const m: Measures[] = targets.map(() => ({
+      statusRps: [],
+      statusP99: [],
+      triggerRps: [],
+      syncMs: [],
+      asyncMs: [],
+    }));
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternate which build goes first, so neither always runs on a warmer or cooler machine.
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) {
+        loads.push(loadavg()[0]);
+        const s = checked('status reads', await statusRound(targets[i], urls[i]));
+        m[i].statusRps.push(s.requests.average);
+        m[i].statusP99.push(s.latency.p99);
+        const tr = checked('triggers', await triggerRound(targets[i], triggerPool[i], cursors[i]));
+        m[i].triggerRps.push(tr.requests.average);
+        if (cursors[i].next > triggerPool[i].length) throw new Error('ran out of free behaviors');
+        const light = await lightRound(targets[i], lightDeps[i]);
+        m[i].syncMs.push(light.sync);
+        m[i].asyncMs.push(light.async);
+      }
+    }
+    const rows: [string, (x: Measures) => number[], number, boolean][] = [
+      [`status reads/s (GET task, ${TASKS} ids, half finished)`, (x) => x.statusRps, 0, true],
+      ['status read p99 latency, ms', (x) => x.statusP99, 1, false],
+      ['async triggers/s (each on its own behavior, 202)', (x) => x.triggerRps, 0, true],
+      ['light behavior, sync: trigger -> 200 with result, median ms', (x) => x.syncMs, 2, false],
+      [
+        'light behavior, async + polling every 2 ms -> SUCCESS seen, median ms',
+        (x) => x.asyncMs,
+        2,
+        false,
+      ],
+    ];
+    const lines = [
+      `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${git('rev-parse', '--short', 'HEAD')} against ${theirs.label}. ${ROUNDS} alternating rounds of ${DURATION_S} s per load, autocannon with ${CONNECTIONS} connections on loopback, access control on (HS256 bearer token on every request), logs at info level to a file; 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}. Median (range) of the rounds; ratio = ours / ref for throughput, ref / ours for latency (above 1 is better for us).`,
+      '',
+      `| measure | ${ours.label} | ${theirs.label} | ratio |`,
+      '|---|---|---|---|',
+      ...rows.map(([label, pick, digits, higherIsBetter]) => {
+        const a = median(pick(m[0]));
+        const b = median(pick(m[1]));
+        const ratio = higherIsBetter ? a / b : b / a;
+        return `| ${label} | ${range(pick(m[0]), digits)} | ${range(pick(m[1]), digits)} | ${ratio.toFixed(2)}x |`;
+      }),
+    ];
+    console.log(lines.join('\n'));
+    writeSection(lines.join('\n'));
+  } finally {
+    for (const t of targets) await t.stop().catch(() => undefined);
+    cleanup();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces the comparison section of docs/benchmarks.md (or adds it after the title). */
+function writeSection(body: string): void {
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  const start = '<!-- bench:api --compare (written by the benchmark) -->';
+  const end = '<!-- end of bench:api --compare -->';
+  const section = `${start}\n\n## API, side by side with another commit (\`npm run bench:api -- --compare <ref>\`)\n\n${body}\n\n${end}`;
+  const doc = readFileSync(file, 'utf8');
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  const next =
+    a >= 0 && b > a
+      ? doc.slice(0, a) + section + doc.slice(b + end.length)
+      : doc.replace(/^(# .*\n)/, `$1\n${section}\n`);
+  writeFileSync(file, next);
+}
