@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfig } from '../config/app-config';
+import { QueueModule } from '../queue/queue.module';
+import { DashboardLoginController } from './dashboard-login.controller';
+import { DashboardSessions } from './dashboard-sessions.service';
+import { HealthController } from './health.controller';
+import { ROOT_LOGGER } from './http-observation';
+import { createRootLogger, loggingModule } from './logging';
+import { Metrics } from './metrics';
+import { MetricsAccessGuard, MetricsController } from './metrics.controller';
+import { WorkerHeartbeat } from './worker-heartbeat.service';
+import { WorkerRegistry } from './worker-registry';
+import { WorkersController } from './workers.controller';
+
+/**
+ * What every process has, API or worker: structured logs, its metrics, and (when it serves
+ * queues) the worker registry and its heartbeat in Redis. Global: the task lifecycle, the
+ * execution service and the processors report to it.
+ */
+@Module({})
+export class ObservabilityModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const root = createRootLogger(config);
+    return {
+      module: ObservabilityModule,
+      global: true,
+      imports: [loggingModule(root)],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: root },
+        Metrics,
+        WorkerRegistry,
+        WorkerHeartbeat,
+      ],
+      exports: [ROOT_LOGGER, Metrics, WorkerRegistry, WorkerHeartbeat],
+    };
+  }
+}
+
+/** The HTTP side: health, metrics, the worker list and the dashboard's sign-in. */
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), QueueModule],
+  controllers: [HealthController, MetricsController, WorkersController, DashboardLoginController],
+  providers: [DashboardSessions, MetricsAccessGuard],
+  exports: [DashboardSessions],
+})
+export class MonitoringModule {}
