@@ -78,7 +78,7 @@ export class WorkerModule {
       imports: [
         AppConfigModule.forRoot(config),
         RedisModule,
-        ObservabilityModule.forRoot(config),
+        ObservabilityModule.forRoot(config, { workerProbes: true }),
         ExecutionModule.forRoles({ sync: false, queue: true }),
         ProcessorsModule.forQueues(servedQueues(config)),
       ],

@@ -95,6 +95,8 @@ export interface AppConfig {
   workerHeartbeatMs: number;
   /** A worker-only process keeps this file fresh while it is ready (it has no HTTP to ask). */
   workerReadyFile: string | null;
+  /** A worker-only process serves /metrics and /health/* on this port (HOST); null: none. */
+  workerMetricsPort: number | null;
   /** Bearer-token verification; null: access control is off and every request acts as an admin. */
   auth: AuthConfig | null;
   /** Exact origins (scheme://host[:port]) that get CORS headers; empty: none. */
@@ -439,6 +441,7 @@ const environmentSchema = z
     METRICS_PUBLIC: flag(),
     WORKER_HEARTBEAT_MS: integer(200, 600_000),
     WORKER_READY_FILE: text(),
+    WORKER_METRICS_PORT: integer(1, 65535),
     NODE_ENV: text(),
     AUTH_JWT_SECRET: jwtSecret(),
     AUTH_JWT_PUBLIC_KEY_FILE: publicKeyFile(),
@@ -581,6 +584,7 @@ function toAppConfig(env: Environment): AppConfig {
     metricsPublic: env.METRICS_PUBLIC ?? false,
     workerHeartbeatMs: env.WORKER_HEARTBEAT_MS ?? 5_000,
     workerReadyFile: env.WORKER_READY_FILE ?? null,
+    workerMetricsPort: env.WORKER_METRICS_PORT ?? null,
     auth: authConfig(env),
     corsOrigins: env.CORS_ORIGINS ?? [],
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 6_000,

@@ -19,9 +19,7 @@ import { setPrincipal } from '../auth/principal';
 import { ForbiddenError } from '../common/errors';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { QueueName } from '../queue/jobs';
-import { Metrics } from './metrics';
-
-const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused'] as const;
+import { Metrics, readQueueDepths } from './metrics';
 
 /**
  * /metrics is for admins (a scraper sends an admin token as its bearer credentials), or for
@@ -71,24 +69,7 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async scrape(): Promise<string> {
-    await this.readQueueDepths();
+    await readQueueDepths(this.metrics, this.queues);
     return this.metrics.registry.metrics();
-  }
-
-  /** Depths are shared by every process, so they are read from the queues at each scrape. */
-  private async readQueueDepths(): Promise<void> {
-    const gauge = this.metrics.queueDepth;
-    await Promise.all(
-      this.queues.map(async (queue) => {
-        try {
-          const counts = await queue.getJobCounts(...DEPTH_STATES);
-          for (const state of DEPTH_STATES)
-            gauge.set({ queue: queue.name, state }, counts[state] ?? 0);
-        } catch {
-          // Redis unreachable: no depth rather than a stale one; the rest still answers.
-          for (const state of DEPTH_STATES) gauge.remove({ queue: queue.name, state });
-        }
-      }),
-    );
   }
 }

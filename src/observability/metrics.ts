@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a task ended, as the task record says (`succeeded`, `failed`, `cancelled`). */
@@ -117,4 +118,33 @@ export class Metrics {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpSeconds.observe({ method, route }, seconds);
   }
+}
+
+const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused'] as const;
+const DEPTH_TIMEOUT_MS = 1000;
+
+/**
+ * Sets the queue-depth gauge from the queues themselves (shared by every process, so read at
+ * each scrape). A queue that does not answer within a second (Redis down) shows no depth rather
+ * than a stale one, and the scrape still answers.
+ */
+export async function readQueueDepths(metrics: Metrics, queues: readonly Queue[]): Promise<void> {
+  const gauge = metrics.queueDepth;
+  await Promise.all(
+    queues.map(async (queue) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), DEPTH_TIMEOUT_MS);
+      });
+      try {
+        const counts = await Promise.race([queue.getJobCounts(...DEPTH_STATES), timeout]);
+        for (const state of DEPTH_STATES)
+          gauge.set({ queue: queue.name, state }, counts[state] ?? 0);
+      } catch {
+        for (const state of DEPTH_STATES) gauge.remove({ queue: queue.name, state });
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
 }

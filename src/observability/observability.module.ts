@@ -10,6 +10,7 @@ import { createRootLogger, loggingModule } from './logging';
 import { Metrics } from './metrics';
 import { MetricsAccessGuard, MetricsController } from './metrics.controller';
 import { WorkerHeartbeat } from './worker-heartbeat.service';
+import { WorkerProbes } from './worker-probes.service';
 import { WorkerRegistry } from './worker-registry';
 import { WorkersController } from './workers.controller';
 
@@ -20,7 +21,8 @@ import { WorkersController } from './workers.controller';
  */
 @Module({})
 export class ObservabilityModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `workerProbes`: a process without HTTP may serve its metrics and probes on a port. */
+  static forRoot(config: AppConfig, { workerProbes = false } = {}): DynamicModule {
     const root = createRootLogger(config);
     return {
       module: ObservabilityModule,
@@ -31,6 +33,7 @@ export class ObservabilityModule {
         Metrics,
         WorkerRegistry,
         WorkerHeartbeat,
+        ...(workerProbes ? [WorkerProbes] : []),
       ],
       exports: [ROOT_LOGGER, Metrics, WorkerRegistry, WorkerHeartbeat],
     };

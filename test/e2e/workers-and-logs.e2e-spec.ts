@@ -44,11 +44,14 @@ describe('GET /api/workers with worker processes', () => {
     // The API serves no queues: it has no record of its own.
     expect(await list()).toEqual([]);
     const readyFile = join(mkdtempSync(join(tmpdir(), 'worker-ready-')), 'ready');
+    const probePort = await freePort();
     const worker = await startServiceProcess('worker', {
       ...env,
       WORKER_QUEUES: 'light-behaviors',
       WORKER_READY_FILE: readyFile,
+      WORKER_METRICS_PORT: String(probePort),
     });
+    const probe = (path: string) => fetch(`http://127.0.0.1:${probePort}${path}`);
     workers.push(worker);
     const seen = await until('the worker', async () => (await list())[0] ?? null);
     expect(seen).toMatchObject({ pid: worker.child.pid, queues: ['light-behaviors'], tasks: [] });
@@ -69,7 +72,22 @@ describe('GET /api/workers with worker processes', () => {
     expect(busy.tasks).toEqual([
       expect.objectContaining({ task_id: body.task_id, deployment_id: d, behavior: 'test_sleep' }),
     ]);
-    await t.http.post(`/api/page-deployments/${d}/behaviors/tasks/${body.task_id}/cancel`);
+    await t.http
+      .post(`/api/page-deployments/${d}/behaviors/tasks/${body.task_id}/cancel`)
+      .expect(200);
+
+    // The worker has no API: its own port serves its probes and the series of what it ran.
+    expect((await probe('/health/live')).status).toBe(200);
+    const ready = await probe('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      info: { redis: { status: 'up' }, workers: { status: 'up', queues: ['light-behaviors'] } },
+    });
+    const metrics = await (await probe('/metrics')).text();
+    expect(metrics).toContain('behavior_tasks_total{behavior="test_sleep",state="cancelled"} 1\n');
+    expect(metrics).toContain('behavior_task_queue_wait_seconds_count{behavior="test_sleep"} 1\n');
+    expect(metrics).toContain('behavior_queue_jobs{queue="light-behaviors",state="waiting"} 0\n');
 
     // A clean stop removes the record (and the ready file) at once.
     worker.child.kill('SIGTERM');

@@ -102,6 +102,7 @@ describe('loadAppConfig', () => {
       metricsPublic: false,
       workerHeartbeatMs: 5_000,
       workerReadyFile: null,
+      workerMetricsPort: null,
       auth: null,
       corsOrigins: [],
       rateLimitPerMinute: 6_000,
@@ -118,6 +119,7 @@ describe('loadAppConfig', () => {
         METRICS_PUBLIC: 'true',
         WORKER_HEARTBEAT_MS: '1000',
         WORKER_READY_FILE: '/tmp/worker-ready',
+        WORKER_METRICS_PORT: '9464',
       }),
     ).toMatchObject({
       logLevel: 'log',
@@ -126,6 +128,7 @@ describe('loadAppConfig', () => {
       metricsPublic: true,
       workerHeartbeatMs: 1000,
       workerReadyFile: '/tmp/worker-ready',
+      workerMetricsPort: 9464,
     });
   });
 
