@@ -21,22 +21,28 @@ const GIVEN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const PROBES = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
 /**
- * The process's one pino logger. JSON lines (one object a line, ISO time, level as a word) for
- * files and log collectors; readable lines when a person watches a terminal. pino-pretty
- * colours only a terminal that supports it, so `LOG_FORMAT=pretty` into a file has no ANSI
- * codes either.
+ * The process's one pino logger, writing to stdout (or `out`, for tests). JSON lines (one object
+ * a line, ISO time, level as a word) for files and log collectors; readable lines when a person
+ * watches a terminal. Colours only on a terminal that supports them, whatever FORCE_COLOR says,
+ * so `LOG_FORMAT=pretty` into a file has no ANSI codes either.
  */
-export function createRootLogger(config: AppConfig): PinoInstance {
-  const readable = config.logFormat === 'pretty' || (config.logFormat === null && isTerminal());
+export function createRootLogger(
+  config: AppConfig,
+  out: NodeJS.WritableStream | null = null,
+): PinoInstance {
+  const terminal = out === null && isTerminal();
+  const readable = config.logFormat === 'pretty' || (config.logFormat === null && terminal);
   const options = {
     level: LEVELS[config.logLevel],
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (!readable) return pino(options, pino.destination({ fd: 1, sync: true }));
+  if (!readable) return pino(options, out ?? pino.destination({ fd: 1, sync: true }));
   return pino(
     options,
     pretty({
+      destination: out ?? 1,
+      colorize: terminal && pretty.isColorSupported,
       sync: true,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname,context,req,res,responseTime',
