@@ -74,8 +74,9 @@ describe('Metrics after tasks ran', () => {
       EMBEDDING_PROVIDER: 'openai',
       EMBEDDING_BASE_URL: stub.baseUrl,
       EMBEDDING_MODEL: 'stub-embed',
-      SOFT_TIME_LIMIT_MS: '300',
-      HARD_TIME_LIMIT_MS: '600',
+      // Short enough for a kill in the test, long enough for the group assignments on a busy machine.
+      SOFT_TIME_LIMIT_MS: '2500',
+      HARD_TIME_LIMIT_MS: '3000',
       CANCEL_GRACE_MS: '300',
     });
   });
