@@ -4,6 +4,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+# Only the service's source: tests, benchmarks and examples never reach the image
+# (.dockerignore keeps them out of the build context as well).
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
@@ -11,11 +13,13 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build --chown=node:node /app/package.json ./
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
+# Owned by root and only readable by the `node` user: the process cannot change its own code.
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 USER node
 # Inside a container the API must be reachable from outside it; `npm start` binds 127.0.0.1.
 ENV HOST=0.0.0.0
 EXPOSE 3000
+# The API; docker-compose.yml runs the workers from this same image with `node dist/worker.js`.
 CMD ["node", "dist/main.js"]

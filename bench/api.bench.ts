@@ -1,71 +1,16 @@
 // npm run bench:api — HTTP throughput and latency on loopback only, against a redis-server and
 // API processes this script starts itself (and stops at the end). Bounded in time and count.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startPrivateRedis } from '../src/redis/private-redis';
+import { freePort, HOST, json, percentile, post, startApi } from './service';
 
-const HOST = '127.0.0.1';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 /** This VM's throughput varies a lot from run to run: each load runs this often; the median is reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startApi(
-  redisUrl: string,
-  env: Record<string, string>,
-): Promise<{ base: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [join(__dirname, '../src/main.js')], {
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      PORT: String(port),
-      HOST,
-      LOG_LEVEL: 'warn',
-      BEHAVIOR_MODULES: join(__dirname, '../test/support/test-sleep.behavior.js'),
-      EMBEDDING_PROVIDER: 'lexical',
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://${HOST}:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/api/page-deployments`)).ok) return { base, proc };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('API did not start');
-}
-
-async function json<T>(res: Response): Promise<T> {
-  if (!res.ok && res.status !== 202) throw new Error(`${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-const post = (url: string, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 
 const STUDENTS = Array.from({ length: 30 }, (_, i) => ({
   name: `student${i}@school.edu`,
@@ -90,11 +35,6 @@ async function createDeployment(base: string, behaviors: Record<string, unknown>
     }),
   );
   return d.id;
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
 async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {

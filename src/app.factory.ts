@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -25,6 +26,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   observeRequests(app);
   applyHttpSecurity(app, config);
   app.getHttpServer().on('clientError', answerClientError);
+  // The demo page at / (public; its data calls are protected like any other). Served from
+  // the build next to this file, so it ships with `dist` and needs no CDN or inline script.
+  app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html', redirect: false });
   app.use(legacyPathAliases);
   app.use(requireJsonBody);
   mountQueueDashboard(app, config);

@@ -68,6 +68,8 @@ export interface AppConfig {
   /** When Redis refuses REDIS_URL's password at start: exit 1, or log it and keep retrying. */
   redisAuthFailure: 'exit' | 'retry';
   taskRetentionSeconds: number;
+  /** How often a live task event stream gets a heartbeat comment (and re-reads the task). */
+  sseHeartbeatMs: number;
   maxBodySize: string;
   maxSubmissionsPerRequest: number;
   maxSubmissionsPerDeployment: number;
@@ -415,6 +417,7 @@ const environmentSchema = z
     MAX_LOST_WORKERS: integer(0, 100),
     REDIS_AUTH_FAILURE: oneOf(['exit', 'retry']),
     TASK_RETENTION_SECONDS: integer(1),
+    SSE_HEARTBEAT_MS: integer(100, 300_000),
     MAX_BODY_SIZE: byteSize(),
     MAX_SUBMISSIONS_PER_REQUEST: integer(1),
     MAX_SUBMISSIONS_PER_DEPLOYMENT: integer(1),
@@ -557,6 +560,7 @@ function toAppConfig(env: Environment): AppConfig {
     cacheRedisUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL ?? DEFAULT_REDIS_URL,
     embeddingCacheMaxKeys: env.EMBEDDING_CACHE_MAX_KEYS ?? 50_000,
     taskRetentionSeconds: env.TASK_RETENTION_SECONDS ?? 86_400,
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS ?? 15_000,
     maxBodySize: env.MAX_BODY_SIZE ?? '10mb',
     maxSubmissionsPerRequest: env.MAX_SUBMISSIONS_PER_REQUEST ?? 5_000,
     maxSubmissionsPerDeployment: env.MAX_SUBMISSIONS_PER_DEPLOYMENT ?? 100_000,

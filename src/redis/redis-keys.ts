@@ -41,6 +41,13 @@ export class RedisKeys {
   task(taskId: string): string {
     return `${this.taskPrefix()}${taskId}`;
   }
+  /**
+   * Pub/sub channel announcing each change of a task's state or progress (nothing is stored).
+   * The task scripts build it from the task hash key (`KEYS[1] .. ':events'`): keep them alike.
+   */
+  taskEvents(taskId: string): string {
+    return `${this.task(taskId)}:events`;
+  }
   /** Sorted set: running task ids by lease expiry (ms), for finding runs whose process died. */
   leases(): string {
     return `${this.prefix}:leases`;

@@ -1,7 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, MessageEvent, Param, Post, Req, Sse } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Request } from 'express';
+import { Observable } from 'rxjs';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
-import { CancelTaskDocs, TaskStatusDocs } from './task-docs.decorator';
+import { CancelTaskDocs, TaskEventsDocs, TaskStatusDocs } from './task-docs.decorator';
 import { TasksService } from './tasks.service';
 import { DeploymentIdPipe, TaskIdPipe } from '../common/params';
 
@@ -17,6 +19,17 @@ export class TasksController {
     @Param('taskId', TaskIdPipe) taskId: string,
   ): Promise<TaskStatusDto> {
     return this.tasks.status(deploymentId, taskId);
+  }
+
+  @Sse(':taskId/events')
+  @TaskEventsDocs()
+  events(
+    @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
+    @Param('taskId', TaskIdPipe) taskId: string,
+    @Req() req: Request,
+  ): Promise<Observable<MessageEvent>> {
+    // The response only so that shutdown can wait for open streams to be flushed and closed.
+    return this.tasks.liveStatus(deploymentId, taskId, req.res);
   }
 
   @Post(':taskId/cancel')

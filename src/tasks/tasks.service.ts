@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, MessageEvent } from '@nestjs/common';
+import { Observable } from 'rxjs';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { taskNotFound } from '../common/params';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
 import { TaskCancellation } from './task-cancellation.service';
+import { StreamResponse, TaskEvents } from './task-events.service';
 import { toTaskStatus } from './task-status.mapper';
 import { TaskStore } from './task.store';
 import { TaskLifecycle, TaskRecord } from './task.types';
@@ -17,10 +19,21 @@ export class TasksService {
   constructor(
     private readonly store: TaskStore,
     private readonly cancellation: TaskCancellation,
+    private readonly events: TaskEvents,
   ) {}
 
   async status(deploymentId: string, taskId: string): Promise<TaskStatusDto> {
     return toTaskStatus(await this.find(deploymentId, taskId));
+  }
+
+  /** The status as a live stream; a 404 (before any event) for a task the status route refuses. */
+  async liveStatus(
+    deploymentId: string,
+    taskId: string,
+    response: StreamResponse | undefined,
+  ): Promise<Observable<MessageEvent>> {
+    await this.find(deploymentId, taskId);
+    return this.events.stream(deploymentId, taskId, response);
   }
 
   /** Cancels a queued or running task and answers only once it is really over. */

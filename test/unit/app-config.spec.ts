@@ -84,6 +84,7 @@ describe('loadAppConfig', () => {
       cacheRedisUrl: 'redis://127.0.0.1:6379',
       embeddingCacheMaxKeys: 50_000,
       taskRetentionSeconds: 86_400,
+      sseHeartbeatMs: 15_000,
       maxBodySize: '10mb',
       maxSubmissionsPerRequest: 5_000,
       maxSubmissionsPerDeployment: 100_000,

@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '../../src/common/errors';
 import { BehaviorQueue, RemoveOutcome } from '../../src/queue/behavior-queue.service';
 import { CancelBus } from '../../src/queue/cancel-bus.service';
 import { CANCELLED_BY_REQUEST, TaskCancellation } from '../../src/tasks/task-cancellation.service';
+import { TaskEvents } from '../../src/tasks/task-events.service';
 import { TaskLifecycle } from '../../src/tasks/task-lifecycle.service';
 import { TaskStore } from '../../src/tasks/task.store';
 import { TaskRecord } from '../../src/tasks/task.types';
@@ -43,7 +44,7 @@ function setup(record: TaskRecord, removal: RemoveOutcome = 'active') {
     fake<CancelBus>(bus),
     configService({ CANCEL_GRACE_MS: String(GRACE_MS) }),
   );
-  const service = new TasksService(fake<TaskStore>(tasks), cancellation);
+  const service = new TasksService(fake<TaskStore>(tasks), cancellation, fake<TaskEvents>({}));
   return { service, tasks, queue, bus };
 }
 

@@ -9,6 +9,9 @@ const POWER_ITERATIONS = 5;
 const SMALL_SPLIT = 64;
 const SMALL_SPLIT_ITERATIONS = 2;
 const LARGE_CLASS = 2000;
+/** A stop is looked for every 2,048 rows (a mask): about 1-2 ms of work on 512-d rows. */
+const ROWS_PER_CHECK = 2047;
+const SORT_UP_TO = 4096;
 
 /**
  * Projection of each listed row on the principal direction of those rows (power iteration on
@@ -17,7 +20,10 @@ const LARGE_CLASS = 2000;
 function principalProjection(m: Matrix, idx: Int32Array, checkpoint: () => void): Float64Array {
   const { d } = m;
   const mean = new Float64Array(d);
-  for (const i of idx) addRow(m, i, mean, 0, 1);
+  for (let r = 0; r < idx.length; r++) {
+    if ((r & ROWS_PER_CHECK) === ROWS_PER_CHECK) checkpoint();
+    addRow(m, idx[r], mean, 0, 1);
+  }
   for (let k = 0; k < d; k++) mean[k] /= idx.length;
   let meanSq = 0;
   for (let k = 0; k < d; k++) meanSq += mean[k] * mean[k];
@@ -48,7 +54,7 @@ function principalProjection(m: Matrix, idx: Int32Array, checkpoint: () => void)
     w.fill(0);
     let sumP = 0;
     for (let r = 0; r < idx.length; r++) {
-      if (r % 16384 === 16383) checkpoint();
+      if ((r & ROWS_PER_CHECK) === ROWS_PER_CHECK) checkpoint();
       const p = dotVec(m, idx[r], v) - meanDotV;
       proj[r] = p;
       sumP += p;
@@ -89,7 +95,12 @@ export function bisect(m: Matrix, sizes: readonly number[], checkpoint: () => vo
     let ordered = idx;
     if (cut > 0 && cut < idx.length) {
       const proj = principalProjection(m, idx, checkpoint);
-      const order = Array.from(idx.keys()).sort((a, b) => proj[a] - proj[b] || idx[a] - idx[b]);
+      // Small parts are sorted (a millisecond at most): their order also picks the next
+      // split's starting probes. Large ones are only split, in linear time.
+      const order =
+        idx.length <= SORT_UP_TO
+          ? Int32Array.from(idx.keys()).sort((a, b) => proj[a] - proj[b] || idx[a] - idx[b])
+          : splitAt(proj, idx, cut, checkpoint);
       ordered = Int32Array.from(order, (r) => idx[r]);
     }
     visit(ordered.subarray(0, cut), left);
@@ -97,6 +108,61 @@ export function bisect(m: Matrix, sizes: readonly number[], checkpoint: () => vo
   };
   visit(all, sizes);
   return out;
+}
+
+/**
+ * Positions 0..len-1 rearranged so that the first `cut` are those with the smallest projections
+ * (ties by row number, so the split is the same on every run). Only the split matters, not the
+ * order inside each side, so a quickselect does it in O(len) where a sort took O(len log len)
+ * without a checkpoint; one checkpoint per partition pass.
+ */
+export function splitAt(
+  proj: Float64Array,
+  idx: Int32Array,
+  cut: number,
+  checkpoint: () => void,
+): Int32Array {
+  const order = new Int32Array(idx.length);
+  for (let r = 0; r < order.length; r++) order[r] = r;
+  const less = (a: number, b: number) =>
+    proj[a] < proj[b] || (proj[a] === proj[b] && idx[a] < idx[b]);
+  let lo = 0;
+  let hi = order.length - 1;
+  while (lo < hi) {
+    checkpoint();
+    // Median of three as the pivot: sorted or reversed input stays linear.
+    const mid = lo + ((hi - lo) >> 1);
+    const [a, b, c] = [order[lo], order[mid], order[hi]];
+    const pivot = less(a, b)
+      ? less(b, c)
+        ? b
+        : less(a, c)
+          ? c
+          : a
+      : less(a, c)
+        ? a
+        : less(b, c)
+          ? c
+          : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (less(order[i], pivot)) i++;
+      while (less(pivot, order[j])) j--;
+      if (i <= j) {
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // [lo..j] <= pivot <= [i..hi]; keep the side that holds position cut (the boundary).
+    if (cut <= j) hi = j;
+    else if (cut >= i) lo = i;
+    else break;
+  }
+  return order;
 }
 
 /** Splits `total` into `parts` sizes that differ by at most one, larger ones first. */

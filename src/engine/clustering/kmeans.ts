@@ -64,6 +64,7 @@ function kmeansOnce(
       checkpoint();
       let total = 0;
       for (let i = 0; i < n; i++) {
+        if ((i & 4095) === 4095) checkpoint();
         const dj = Math.max(0, 1 - dotVec(m, i, centroids, (j - 1) * d));
         if (dj < dist[i]) dist[i] = dj;
         total += dist[i] * dist[i];
@@ -88,7 +89,8 @@ function kmeansOnce(
     checkpoint();
     let moved = 0;
     for (let i = 0; i < n; i++) {
-      if (i % 4096 === 0) checkpoint();
+      // k centroids per row: with many themes on 512-d rows a row costs ~k x 512 products.
+      if ((i & 1023) === 1023) checkpoint();
       const [j, s] = nearest(m, i, centroids, k);
       fit[i] = s;
       if (assignments[i] !== j) {
@@ -99,12 +101,14 @@ function kmeansOnce(
     centroids.fill(0);
     const counts = new Int32Array(k);
     for (let i = 0; i < n; i++) {
+      if ((i & 4095) === 4095) checkpoint();
       const j = assignments[i];
       counts[j]++;
       addRow(m, i, centroids, j * d, 1);
     }
     for (let j = 0; j < k; j++) {
       if (counts[j] > 0) continue;
+      checkpoint();
       // Empty cluster: take the worst-fitting answer of a cluster that can spare one.
       let worst = -1;
       for (let i = 0; i < n; i++) {
@@ -124,7 +128,10 @@ function kmeansOnce(
     if (moved === 0) break;
   }
   let cohesion = 0;
-  for (let i = 0; i < n; i++) cohesion += dotVec(m, i, centroids, assignments[i] * d);
+  for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) checkpoint();
+    cohesion += dotVec(m, i, centroids, assignments[i] * d);
+  }
   return { k, assignments, centroids, cohesion };
 }
 
@@ -132,6 +139,7 @@ function kmeansOnce(
 function bisectionCentroids(m: Matrix, k: number, checkpoint: () => void): Float64Array {
   const c = new Float64Array(k * m.d);
   bisect(m, balancedSizes(m.n, k), checkpoint).forEach((leaf, j) => {
+    checkpoint();
     for (const i of leaf) addRow(m, i, c, j * m.d, 1);
   });
   normalizeCentroids(c, k, m.d);
@@ -169,7 +177,7 @@ export function kmeans(
 export function centroidSilhouette(m: Matrix, c: Clustering, checkpoint: () => void): number {
   let total = 0;
   for (let i = 0; i < m.n; i++) {
-    if (i % 4096 === 0) checkpoint();
+    if ((i & 1023) === 1023) checkpoint();
     const own = c.assignments[i];
     const a = 1 - dotVec(m, i, c.centroids, own * m.d);
     let b = Infinity;

@@ -16,7 +16,7 @@ export class GroupSums {
     this.sums = new Float64Array(groups.length * m.d);
     checkpoint();
     groups.forEach((members, g) => {
-      if (g % 4096 === 0) checkpoint();
+      if (g % 256 === 0) checkpoint();
       members.forEach((i) => this.add(g, i, 1));
     });
   }
@@ -29,7 +29,7 @@ export class GroupSums {
    * Tries every member swap between groups a and b and applies the best one if it improves
    * the objective in the wanted direction (+1 more similar, -1 less similar).
    */
-  bestSwap(a: number, b: number, direction: 1 | -1): boolean {
+  bestSwap(a: number, b: number, direction: 1 | -1, checkpoint: () => void): boolean {
     const A = this.groups[a];
     const B = this.groups[b];
     if (A.length === 0 || B.length === 0) return false;
@@ -45,6 +45,8 @@ export class GroupSums {
     let bestGain = 1e-9;
     let bestPair: [number, number] | null = null;
     for (let x = 0; x < A.length; x++) {
+      // Large groups (few of them) make one pair cost |A| x |B| products.
+      if ((x & 63) === 63) checkpoint();
       for (let y = 0; y < B.length; y++) {
         const i = A[x];
         const j = B[y];
@@ -92,8 +94,8 @@ export function improveBySwaps(
     let changed = 0;
     let seen = 0;
     for (const [a, b] of pairs()) {
-      if (++seen % 512 === 0) checkpoint();
-      if (sums.bestSwap(a, b, direction)) changed++;
+      if (++seen % 16 === 0) checkpoint();
+      if (sums.bestSwap(a, b, direction, checkpoint)) changed++;
     }
     // Stop when a pass improves almost nothing: later passes would cost as much for less.
     if (changed === 0 || changed < seen * 0.002) break;
@@ -110,13 +112,14 @@ export function meanWithinGroupSimilarity(
   let counted = 0;
   const d = m.d;
   const sum = new Float64Array(d);
+  let rows = 0;
   for (let g = 0; g < groups.length; g++) {
-    if (g % 1024 === 0) checkpoint();
     const members = groups[g];
     if (members.length < 2) continue;
     sum.fill(0);
     let self = 0;
     for (const i of members) {
+      if ((++rows & 1023) === 0) checkpoint();
       for (let k = 0; k < d; k++) sum[k] += m.data[i * d + k];
       self += dotRows(m, i, i);
     }

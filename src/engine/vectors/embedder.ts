@@ -96,7 +96,7 @@ export function providerEmbedder(provider: EmbeddingProvider, cache: VectorCache
       const d = byText.get(unique[0])?.length ?? 0;
       const data = new Float32Array(texts.length * d);
       texts.forEach((t, i) => {
-        if (i % 8192 === 0) checkpoint();
+        if (i % 2048 === 0) checkpoint();
         const v = byText.get(t)!;
         if (v.length !== d) throw new Error(`${provider.id} returned vectors of different lengths`);
         data.set(v, i * d);

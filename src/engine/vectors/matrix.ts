@@ -16,12 +16,14 @@ const SPARSE_SHARE = 0.25;
 export function indexSparseRows(m: Matrix, checkpoint: () => void = () => undefined): Matrix {
   const { n, d, data } = m;
   let total = 0;
-  for (let k = 0; k < n * d; k++) if (data[k] !== 0) total++;
-  checkpoint();
+  for (let i = 0; i < n; i++) {
+    if (i % 1024 === 0) checkpoint();
+    for (let k = i * d; k < (i + 1) * d; k++) if (data[k] !== 0) total++;
+  }
   if (total >= SPARSE_SHARE * n * d) return m;
   const nz: Int32Array[] = new Array<Int32Array>(n);
   for (let i = 0; i < n; i++) {
-    if (i % 8192 === 0) checkpoint();
+    if (i % 1024 === 0) checkpoint();
     const cols: number[] = [];
     for (let k = 0; k < d; k++) if (data[i * d + k] !== 0) cols.push(k);
     nz[i] = Int32Array.from(cols);
@@ -70,7 +72,7 @@ export function addRow(m: Matrix, i: number, v: Float64Array, offset: number, sc
 export function normalizeRows(m: Matrix, checkpoint: () => void = () => undefined): Matrix {
   const { n, d, data } = m;
   for (let i = 0; i < n; i++) {
-    if (i % 8192 === 0) checkpoint();
+    if (i % 1024 === 0) checkpoint();
     let s = 0;
     for (let k = i * d; k < (i + 1) * d; k++) s += data[k] * data[k];
     if (s > 0) {

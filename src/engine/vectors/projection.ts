@@ -23,7 +23,7 @@ export function reduceDense(m: Matrix, checkpoint: () => void, r = REDUCED_DIMEN
   // Mean of all rows: the first axis.
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    if (i % 8192 === 0) checkpoint();
+    if (i % 2048 === 0) checkpoint();
     for (let k = 0, a = i * d; k < d; k++) mean[k] += data[a + k];
   }
   for (let k = 0; k < d; k++) mean[k] /= n;
@@ -71,7 +71,8 @@ export function reduceDense(m: Matrix, checkpoint: () => void, r = REDUCED_DIMEN
   for (let c = 0; c < pcs; c++) for (let k = 0; k < d; k++) basis[(c + 1) * d + k] = q[k * pcs + c];
   const out = new Float32Array(n * r);
   for (let i = 0; i < n; i++) {
-    if (i % 2048 === 0) checkpoint();
+    // r x d products per row: 512 rows are a few milliseconds.
+    if (i % 512 === 0) checkpoint();
     const a = i * d;
     // Four axes per pass over the row: each element is read once for four products.
     for (let c = 0; c < r; c += 4) {

@@ -2,7 +2,7 @@
 -- Guarantees: a finished task never starts again; a task with a pending cancel request does not
 -- start (the caller records the cancellation); each start is a new attempt, numbered, holding a
 -- lease that its runner renews; a re-run shows its progress starting over (10) instead of
--- keeping the lost run's figure.
+-- keeping the lost run's figure; the start is announced on the task's event channel.
 -- KEYS: 1 task hash, 2 lease index (sorted set: task id by lease expiry)
 -- ARGV: 1 started_at, 2 status text, 3 input student count, 4 lease expiry (ms since epoch)
 -- Returns {outcome, attempt}: outcome ok | cancel | terminal | missing.
@@ -18,4 +18,5 @@ redis.call('HSET', KEYS[1], 'lifecycle', 'running', 'stage', 'initialization',
   'progress', 10, 'status', status, 'started_at', ARGV[1],
   'input_student_count', ARGV[3], 'attempt', attempt, 'lease_until', ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[4], redis.call('HGET', KEYS[1], 'id'))
+redis.call('PUBLISH', KEYS[1] .. ':events', 'running')
 return {'ok', attempt}
