@@ -102,7 +102,9 @@ export function requestLogger(root: PinoInstance): HttpLogger<IncomingMessage, S
 /**
  * nestjs-pino over the given logger. The request logger above already set `req.log`
  * (`useExisting`): the module only carries it into the request's async context, so lines from
- * services and guards have the request id.
+ * services and guards have the request id. nestjs-pino keeps one root logger per process (the
+ * first one it is given): a test process that builds several apps logs their lines outside
+ * requests through the first app's logger.
  */
 export function loggingModule(root: PinoInstance): DynamicModule {
   return LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true });
