@@ -12,10 +12,11 @@ const ALLOWED = {
   common: ['config', 'redis', 'engine'],
   auth: ['common', 'config', 'redis'],
   queue: ['config', 'redis'],
-  tasks: ['common', 'config', 'engine', 'queue', 'redis'],
+  observability: ['auth', 'common', 'config', 'queue', 'redis'],
+  tasks: ['common', 'config', 'engine', 'observability', 'queue', 'redis'],
   deployments: ['auth', 'common', 'config', 'engine', 'redis', 'tasks'],
-  execution: ['config', 'deployments', 'engine', 'queue', 'redis', 'tasks'],
-  processors: ['config', 'execution', 'queue'],
+  execution: ['config', 'deployments', 'engine', 'observability', 'queue', 'redis', 'tasks'],
+  processors: ['config', 'execution', 'observability', 'queue'],
   behaviors: ['common', 'config', 'deployments', 'engine', 'execution', 'queue', 'tasks'],
 };
 /** The engine runs in bare threads and benchmarks: no Nest, no Redis client. */

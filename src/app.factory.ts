@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -12,20 +12,19 @@ import { JSON_TYPES, requireJsonBody } from './common/json-body';
 import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { observeRequests, useStructuredLogs } from './observability/http-observation';
+import { mountQueueDashboard } from './observability/queue-dashboard';
 import { buildOpenApiDocument, OPENAPI_PAGE_TITLE } from './openapi';
-
-function logLevels(config: AppConfig): LogLevel[] {
-  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];
-  return order.slice(0, order.indexOf(config.logLevel) + 1);
-}
 
 /** Builds the HTTP application (used by main.ts, the tests and the benchmarks). */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   loadBehaviorModules(config.behaviorModules);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: logLevels(config),
+    bufferLogs: true,
   });
+  useStructuredLogs(app);
+  observeRequests(app);
   applyHttpSecurity(app, config);
   app.getHttpServer().on('clientError', answerClientError);
   // The demo page at / (public; its data calls are protected like any other). Served from
@@ -33,6 +32,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html', redirect: false });
   app.use(legacyPathAliases);
   app.use(requireJsonBody);
+  mountQueueDashboard(app, config);
   // Compressed bodies are refused (415): inflating is CPU an attacker chooses, and no client
   // sends them. `limit` bounds the bytes read; JsonLimitsPipe bounds what they may hold.
   app.useBodyParser('json', { limit: config.maxBodySize, type: JSON_TYPES, inflate: false });
@@ -59,7 +59,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
 export async function createWorkerContext(config: AppConfig): Promise<INestApplicationContext> {
   loadBehaviorModules(config.behaviorModules);
   const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
-    logger: logLevels(config),
+    bufferLogs: true,
   });
+  useStructuredLogs(ctx);
   return ctx;
 }

@@ -11,6 +11,7 @@ import { AppConfigModule } from './config/config.module';
 import { DeploymentAccessGuard } from './deployments/deployment-access';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { ExecutionModule } from './execution/execution.module';
+import { MonitoringModule, ObservabilityModule } from './observability/observability.module';
 import { ProcessorsModule } from './processors/processors.module';
 import { QueueName } from './queue/jobs';
 import { RedisModule } from './redis/redis.module';
@@ -42,6 +43,8 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         RedisModule,
+        ObservabilityModule.forRoot(config),
+        MonitoringModule,
         AuthModule,
         ...(config.rateLimitPerMinute > 0
           ? [RateLimitModule.forRoot(config.rateLimitPerMinute)]
@@ -75,6 +78,7 @@ export class WorkerModule {
       imports: [
         AppConfigModule.forRoot(config),
         RedisModule,
+        ObservabilityModule.forRoot(config, { workerProbes: true }),
         ExecutionModule.forRoles({ sync: false, queue: true }),
         ProcessorsModule.forQueues(servedQueues(config)),
       ],

@@ -87,6 +87,18 @@ export interface AppConfig {
   embeddingEndpoint: OpenAiEndpoint | null;
   llm: (OpenAiEndpoint & { timeoutMs: number; parallelism: number }) | null;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** JSON lines, or readable lines for a person; null: readable only when stdout is a terminal. */
+  logFormat: 'json' | 'pretty' | null;
+  /** The queue dashboard may retry, remove and clean jobs; off: it only shows them. */
+  queueDashboardWritable: boolean;
+  /** /metrics answers without a token (for a scraper on a private network). */
+  metricsPublic: boolean;
+  /** How often a process that serves queues refreshes its record in Redis (GET /api/workers). */
+  workerHeartbeatMs: number;
+  /** A worker-only process keeps this file fresh while it is ready (it has no HTTP to ask). */
+  workerReadyFile: string | null;
+  /** A worker-only process serves /metrics and /health/* on this port (HOST); null: none. */
+  workerMetricsPort: number | null;
   /** Bearer-token verification; null: access control is off and every request acts as an admin. */
   auth: AuthConfig | null;
   /** Exact origins (scheme://host[:port]) that get CORS headers; empty: none. */
@@ -426,7 +438,13 @@ const environmentSchema = z
     LLM_API_KEY: text(),
     LLM_TIMEOUT_MS: integer(1),
     LLM_PARALLELISM: integer(1, 32),
-    LOG_LEVEL: oneOf(['error', 'warn', 'log', 'debug']),
+    LOG_LEVEL: oneOf(['error', 'warn', 'info', 'log', 'debug']),
+    LOG_FORMAT: oneOf(['json', 'pretty']),
+    QUEUE_DASHBOARD_WRITABLE: flag(),
+    METRICS_PUBLIC: flag(),
+    WORKER_HEARTBEAT_MS: integer(200, 600_000),
+    WORKER_READY_FILE: text(),
+    WORKER_METRICS_PORT: integer(1, 65535),
     NODE_ENV: text(),
     AUTH_JWT_SECRET: jwtSecret(),
     AUTH_JWT_PUBLIC_KEY_FILE: publicKeyFile(),
@@ -563,7 +581,14 @@ function toAppConfig(env: Environment): AppConfig {
       timeoutMs: env.LLM_TIMEOUT_MS ?? 20_000,
       parallelism: env.LLM_PARALLELISM ?? 4,
     },
-    logLevel: env.LOG_LEVEL ?? 'log',
+    // `info` is the usual word for Nest's `log` level: both mean the same here.
+    logLevel: env.LOG_LEVEL === 'info' ? 'log' : (env.LOG_LEVEL ?? 'log'),
+    logFormat: env.LOG_FORMAT ?? null,
+    queueDashboardWritable: env.QUEUE_DASHBOARD_WRITABLE ?? false,
+    metricsPublic: env.METRICS_PUBLIC ?? false,
+    workerHeartbeatMs: env.WORKER_HEARTBEAT_MS ?? 5_000,
+    workerReadyFile: env.WORKER_READY_FILE ?? null,
+    workerMetricsPort: env.WORKER_METRICS_PORT ?? null,
     auth: authConfig(env),
     corsOrigins: env.CORS_ORIGINS ?? [],
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 6_000,

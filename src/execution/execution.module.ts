@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { Metrics } from '../observability/metrics';
 import { DeploymentsStoreModule } from '../deployments/deployments-store.module';
 import { QueueModule } from '../queue/queue.module';
 import { TaskStateModule } from '../tasks/task-state.module';
@@ -26,8 +27,11 @@ export interface ExecutionRoles {
 function pool(token: symbol, threads: (config: TypedConfigService) => number): Provider {
   return {
     provide: token,
-    inject: [ConfigService],
-    useFactory: (config: TypedConfigService) => createRunner(appConfigOf(config), threads(config)),
+    inject: [ConfigService, Metrics],
+    useFactory: (config: TypedConfigService, metrics: Metrics) =>
+      createRunner(appConfigOf(config), threads(config), (hits, misses) =>
+        metrics.embeddingCacheLookups(hits, misses),
+      ),
   };
 }
 

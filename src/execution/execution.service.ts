@@ -9,7 +9,9 @@ import { BehaviorFailure } from '../engine/errors';
 import { formatTimedelta } from '../engine/execution-time';
 import { CancelBus } from '../queue/cancel-bus.service';
 import { RunBehaviorPayload } from '../queue/jobs';
+import { Metrics } from '../observability/metrics';
 import { isRedisUnavailable, REDIS } from '../redis/redis.module';
+import { taskLog } from '../tasks/task-log';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { TaskStore } from '../tasks/task.store';
 import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.types';
@@ -55,6 +57,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
   private readonly leaseMs: number;
   private readonly shutdownGraceMs: number;
   /** Synchronous runs in flight in this process, to stop them within a bound at shutdown. */
+  /** The last stage logged for each task running here (a new stage is an info line). */
+  private readonly stages = new Map<string, TaskStage>();
   private readonly syncRuns = new Map<
     string,
     { controller: AbortController; done: Promise<unknown> }
@@ -69,6 +73,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
     @Inject(ConfigService) config: TypedConfigService,
     @Optional() @Inject(SYNC_RUNNER) private readonly syncRunner?: BehaviorRunner,
     @Optional() @Inject(QUEUE_RUNNER) private readonly queueRunner?: BehaviorRunner,
+    @Optional() private readonly metrics?: Metrics,
   ) {
     const app = appConfigOf(config);
     this.leaseMs = app.taskLeaseMs;
@@ -136,7 +141,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
   async failOutsideRun(taskId: string, message: string): Promise<void> {
     const record = await this.store.get(taskId).catch(() => null);
     if (record === null || TERMINAL.includes(record.lifecycle)) return;
-    this.logger.warn(`Task ${record.id} failed outside its run: ${message}`);
+    this.logger.warn(
+      taskLog(record, 'failed-outside-run'),
+      `Task ${record.id} failed outside its run: ${message}`,
+    );
     await this.lifecycle
       .fail(record, new BehaviorFailure('crashed', message))
       .catch(() => undefined);
@@ -171,6 +179,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const { taskId, deploymentId } = task;
     const startedAt = new Date();
     const t0 = process.hrtime.bigint();
+    this.stages.delete(taskId);
     // Read at run time, not at trigger time, so an edited config is what runs.
     const [queued, deployment, students] = await Promise.all([
       this.store.get(taskId),
@@ -203,7 +212,12 @@ export class ExecutionService implements BeforeApplicationShutdown {
       return this.fail(record, new BehaviorFailure('input', `${what} no longer exists`));
     }
 
+    this.metrics?.taskStarted(
+      record.behavior_type,
+      startedAt.getTime() - Date.parse(queued.created_at),
+    );
     this.logger.log(
+      { ...taskLog(record, 'started'), attempt: started.attempt, students: students.length },
       `Task ${taskId} started: behavior ${record.behavior_number} (${behavior.type}) of ` +
         `deployment ${record.deployment_id}, attempt ${started.attempt}, ${students.length} students`,
     );
@@ -217,6 +231,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       Math.max(250, Math.floor(this.leaseMs / 3)),
     );
     renewal.unref();
+    this.stages.set(taskId, 'initialization');
     try {
       return await this.runAndRecord(record, behavior, students, runner, signal, started.attempt, {
         startedAt,
@@ -224,6 +239,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       });
     } finally {
       clearInterval(renewal);
+      this.stages.delete(taskId);
     }
   }
 
@@ -242,10 +258,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
       // still land before the final state, and the run does not wait on them.
-      this.reportProgress(taskId, 30, 'execution', 'Executing behavior...');
+      this.reportProgress(record, 30, 'execution', 'Executing behavior...');
       output = await runner.runAny(behavior.type, behavior.config, students, {
         signal,
-        onProgress: (u) => this.reportProgress(taskId, u.progress, u.stage as TaskStage, u.status),
+        onProgress: (u) => this.reportProgress(record, u.progress, u.stage as TaskStage, u.status),
       });
     } catch (err) {
       if (signal.aborted && signal.reason === REQUEUE) return this.requeue(record, attempt);
@@ -257,11 +273,11 @@ export class ExecutionService implements BeforeApplicationShutdown {
           ? err
           : new BehaviorFailure('crashed', err instanceof Error ? err.message : String(err));
       if (failure.kind === 'crashed')
-        this.logger.error(`Task ${taskId} crashed: ${failure.message}`);
+        this.logger.error(taskLog(record, 'crashed'), `Task ${taskId} crashed: ${failure.message}`);
       return this.fail(record, failure);
     }
 
-    this.reportProgress(taskId, 90, 'saving', 'Saving results...');
+    this.reportProgress(record, 90, 'saving', 'Saving results...');
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
     const result: RunResult = {
       success: true,
@@ -302,7 +318,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
         return await write();
       } catch (err) {
         if (!isRedisUnavailable(err, this.redis) || Date.now() > deadline) throw err;
-        this.logger.warn(`Task ${taskId}: Redis unreachable while recording its end; retrying`);
+        this.logger.warn(
+          { taskId, event: 'end-write-retry' },
+          `Task ${taskId}: Redis unreachable while recording its end; retrying`,
+        );
         await sleep(END_WRITE_RETRY_INTERVAL_MS);
       }
     }
@@ -315,9 +334,26 @@ export class ExecutionService implements BeforeApplicationShutdown {
     return put === 'ok' ? { kind: 'requeued' } : { kind: 'skipped' };
   }
 
-  private reportProgress(taskId: string, progress: number, stage: TaskStage, status: string): void {
+  /**
+   * Records progress. Each new stage is an info line, the steps within one (which can come every
+   * half second) debug lines, so LOG_LEVEL=debug follows a run step by step.
+   */
+  private reportProgress(
+    record: TaskRecord,
+    progress: number,
+    stage: TaskStage,
+    status: string,
+  ): void {
+    const taskId = record.id;
+    const newStage = this.stages.get(taskId) !== stage;
+    this.stages.set(taskId, stage);
+    const fields = { ...taskLog(record, newStage ? 'stage' : 'progress'), stage, progress };
+    const line = `Task ${taskId} ${stage} ${Math.round(progress)}%: ${status}`;
+    if (newStage) this.logger.log(fields, line);
+    else this.logger.debug(fields, line);
     this.lifecycle.progress(taskId, progress, stage, status).catch((err: unknown) => {
       this.logger.warn(
+        taskLog(record, 'progress-not-saved'),
         `Progress of task ${taskId} not saved: ${err instanceof Error ? err.message : String(err)}`,
       );
     });

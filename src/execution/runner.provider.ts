@@ -20,8 +20,13 @@ export function threadSettings(config: AppConfig): ThreadSettings {
   };
 }
 
-export function createRunner(config: AppConfig, threads: number): BehaviorRunner {
+export function createRunner(
+  config: AppConfig,
+  threads: number,
+  onCacheLookups?: (hits: number, misses: number) => void,
+): BehaviorRunner {
   return new BehaviorRunner({
+    onCacheLookups,
     threads,
     softLimitMs: config.softTimeLimitMs,
     hardLimitMs: config.hardTimeLimitMs,

@@ -4,7 +4,8 @@ import { BeforeApplicationShutdown } from '@nestjs/common';
 import { Job, WaitingError, WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { ExecutionService, REQUEUE } from '../execution/execution.service';
-import { JobName, RunBehaviorPayload } from '../queue/jobs';
+import { CurrentTask, WorkerRegistry } from '../observability/worker-registry';
+import { JobName, QueueName, RunBehaviorPayload } from '../queue/jobs';
 
 export type BehaviorJob = Job<RunBehaviorPayload, void, JobName>;
 
@@ -19,15 +20,23 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
   /** Jobs running here, so a shutdown can wait for them or hand them back to the queue. */
   private readonly running = new Map<
     string,
-    { controller: AbortController; done: Promise<void> }
+    { controller: AbortController; done: Promise<void>; task: CurrentTask }
   >();
 
   constructor(
     private readonly execution: ExecutionService,
     private readonly config: AppConfig,
-    concurrency: number,
+    private readonly registry: WorkerRegistry,
+    queue: QueueName,
   ) {
     super();
+    const concurrency = config.queueConcurrency[queue];
+    // The heartbeat and readiness ask every served queue whether its worker runs and what it runs.
+    registry.serve({
+      queue,
+      isRunning: () => this.workerRunning(),
+      running: () => [...this.running.values()].map((r) => r.task),
+    });
     // @Processor's options are fixed when the class is declared; these come from the validated
     // configuration, so they are put where @nestjs/bullmq reads them when it creates the worker
     // (after this constructor, before the worker exists).
@@ -68,7 +77,15 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
         const signals = signal === undefined ? [local.signal] : [signal, local.signal];
         let markDone: () => void = () => undefined;
         const done = new Promise<void>((resolve) => (markDone = resolve));
-        this.running.set(job.data.task_id, { controller: local, done });
+        const task: CurrentTask = {
+          task_id: job.data.task_id,
+          deployment_id: job.data.deployment_id,
+          behavior: job.data.behavior_type,
+          queue: job.queueName,
+          since: new Date().toISOString(),
+        };
+        this.running.set(job.data.task_id, { controller: local, done, task });
+        this.registry.changed();
         try {
           const outcome = await this.execution.runJob(
             job.data,
@@ -84,9 +101,19 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
           return;
         } finally {
           this.running.delete(job.data.task_id);
+          this.registry.changed();
           markDone();
         }
       }
+    }
+  }
+
+  /** False until @nestjs/bullmq has created the worker, and once it has closed. */
+  private workerRunning(): boolean {
+    try {
+      return this.worker.isRunning();
+    } catch {
+      return false;
     }
   }
 

@@ -3,13 +3,17 @@ import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { ExecutionService } from '../execution/execution.service';
+import { WorkerRegistry } from '../observability/worker-registry';
 import { QueueName } from '../queue/jobs';
 import { BehaviorJobProcessor } from './behavior-job.processor';
 
 @Processor(QueueName.GroupAssignment)
 export class GroupAssignmentProcessor extends BehaviorJobProcessor {
-  constructor(execution: ExecutionService, @Inject(ConfigService) config: TypedConfigService) {
-    const app = appConfigOf(config);
-    super(execution, app, app.queueConcurrency[QueueName.GroupAssignment]);
+  constructor(
+    execution: ExecutionService,
+    @Inject(ConfigService) config: TypedConfigService,
+    registry: WorkerRegistry,
+  ) {
+    super(execution, appConfigOf(config), registry, QueueName.GroupAssignment);
   }
 }

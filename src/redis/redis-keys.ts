@@ -58,6 +58,18 @@ export class RedisKeys {
   embeddingCache(provider: string): string {
     return `${this.prefix}:emb:${provider}`;
   }
+  /** Sorted set: the ids of processes serving queues, by when their heartbeat record expires. */
+  workers(): string {
+    return `${this.prefix}:workers`;
+  }
+  /** One serving process's heartbeat record (JSON, with a TTL); the id is made by the process. */
+  worker(id: string): string {
+    return `${this.prefix}:worker:${encodeURIComponent(id)}`;
+  }
+  /** A queue dashboard session, by the SHA-256 of its cookie (the cookie itself is not stored). */
+  dashboardSession(hash: string): string {
+    return `${this.prefix}:dash:${hash}`;
+  }
   bullPrefix(): string {
     return `${this.prefix}:bull`;
   }

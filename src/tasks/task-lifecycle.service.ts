@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { BehaviorFailure } from '../engine/errors';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
+import { FinalState, Metrics } from '../observability/metrics';
 import { REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
+import { taskLog } from './task-log';
 import {
   ExecutionMode,
   HistoryEntry,
@@ -80,6 +82,7 @@ const HISTORY_MAX = 1000;
  */
 @Injectable()
 export class TaskLifecycle {
+  private readonly logger = new Logger(TaskLifecycle.name);
   private readonly redis: Redis & TaskScripts;
   private readonly retentionSeconds: number;
 
@@ -87,6 +90,8 @@ export class TaskLifecycle {
     @Inject(REDIS) redis: Redis,
     private readonly keys: RedisKeys,
     @Inject(ConfigService) config: TypedConfigService,
+    /** Each final state is counted by the process whose write won, so exactly once. */
+    @Optional() private readonly metrics?: Metrics,
   ) {
     this.retentionSeconds = appConfigOf(config).taskRetentionSeconds;
     for (const [name, file, numberOfKeys] of SCRIPTS) {
@@ -116,7 +121,13 @@ export class TaskLifecycle {
       this.keys.taskPrefix(),
       ...Object.entries(fields).flat(),
     );
-    return holder === '' ? { created: true } : { created: false, holder };
+    if (holder !== '') return { created: false, holder };
+    const what = task.mode === 'async' ? 'queued' : 'accepted for a synchronous run';
+    this.logger.log(
+      { ...taskLog(task, 'queued'), mode: task.mode },
+      `Task ${task.id} ${what}: behavior ${task.behavior_number} (${task.behavior_type}) of deployment ${task.deployment_id}`,
+    );
+    return { created: true };
   }
 
   /** Starts an attempt holding a lease until `leaseUntil` (ms since the epoch). */
@@ -149,12 +160,15 @@ export class TaskLifecycle {
 
   /** Puts a running attempt back to waiting (its worker stopped before it finished). */
   async requeue(taskId: string, attempt: number, status: string): Promise<RequeueOutcome> {
-    return (await this.redis.taskRequeue(
+    const outcome = (await this.redis.taskRequeue(
       this.keys.task(taskId),
       this.keys.leases(),
       attempt,
       status,
     )) as RequeueOutcome;
+    if (outcome === 'ok')
+      this.logger.warn({ taskId, event: 'requeued', attempt }, `Task ${taskId}: ${status}`);
+    return outcome;
   }
 
   /** Ids of running attempts whose lease ran out before `now` (oldest first, at most `limit`). */
@@ -194,6 +208,7 @@ export class TaskLifecycle {
         error_message: null,
       }),
       variable: output.variable,
+      failure: null,
     });
   }
 
@@ -217,6 +232,7 @@ export class TaskLifecycle {
         error_message: failure.message,
       }),
       variable: null,
+      failure,
     });
   }
 
@@ -229,17 +245,18 @@ export class TaskLifecycle {
   }
 
   private async finish(
-    record: Pick<TaskRecord, 'id' | 'deployment_id' | 'behavior_number'>,
-    lifecycle: 'succeeded' | 'failed' | 'cancelled',
+    record: EndingTask,
+    lifecycle: FinalState,
     finishedAt: Date,
     end: {
       fields: Record<string, string>;
       history: HistoryEntry;
       variable: { name: string; value: string } | null;
+      failure: BehaviorFailure | null;
     },
   ): Promise<FinishOutcome> {
     const fields = { ...end.fields, finished_at: finishedAt.toISOString() };
-    return (await this.redis.taskFinish(
+    const outcome = (await this.redis.taskFinish(
       this.keys.task(record.id),
       this.keys.behaviorLock(record.deployment_id, record.behavior_number),
       this.keys.history(record.deployment_id),
@@ -254,6 +271,35 @@ export class TaskLifecycle {
       end.variable?.value ?? '',
       ...Object.entries(fields).flat(),
     )) as FinishOutcome;
+    if (outcome === 'ok') this.ended(record, lifecycle, finishedAt, end.failure);
+    return outcome;
+  }
+
+  /** The one line and the metrics of a task's end, from the process whose write won. */
+  private ended(
+    record: EndingTask,
+    lifecycle: FinalState,
+    finishedAt: Date,
+    failure: BehaviorFailure | null,
+  ): void {
+    const started = record.started_at ? Date.parse(record.started_at) : null;
+    const ranMs = started === null ? null : finishedAt.getTime() - started;
+    this.metrics?.taskEnded(record.behavior_type, lifecycle, ranMs, failure?.kind ?? null);
+    // A thread stopped by force (hard limit, or a cancel not honoured in time) was killed.
+    const killed =
+      failure !== null &&
+      (failure.kind === 'hard_timeout' || / was killed\b/.test(failure.message));
+    const event = killed ? 'killed' : lifecycle;
+    const took = ranMs === null ? '' : ` after ${(ranMs / 1000).toFixed(3)} s`;
+    const fields = { ...taskLog(record, event), state: lifecycle, durationMs: ranMs };
+    if (failure === null) {
+      this.logger.log(fields, `Task ${record.id} succeeded${took}`);
+      return;
+    }
+    const line = `Task ${record.id} ${killed ? 'killed' : lifecycle}${took}: ${failure.message}`;
+    const detail = { ...fields, failureKind: failure.kind };
+    if (lifecycle === 'cancelled') this.logger.log(detail, line);
+    else this.logger.warn(detail, line);
   }
 
   private history(

@@ -211,11 +211,11 @@ async function snapshot(redis: Redis, prefix: string): Promise<Record<string, un
   do {
     const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    // BullMQ's own bookkeeping (worker heartbeats, stalled checks) changes on its own timers,
-    // and rate-limit counters count every request, as they should.
-    keys.push(
-      ...batch.filter((k) => !k.startsWith(`${prefix}:bull:`) && !k.startsWith(`${prefix}:rl:`)),
-    );
+    // BullMQ's own bookkeeping (worker heartbeats, stalled checks) and our workers' heartbeat
+    // records change on their own timers, and rate-limit counters count every request, as they
+    // should.
+    const moving = ['bull:', 'rl:', 'worker:', 'workers'].map((part) => `${prefix}:${part}`);
+    keys.push(...batch.filter((k) => !moving.some((m) => k.startsWith(m))));
   } while (cursor !== '0');
   const out: Record<string, unknown> = {};
   for (const key of keys.sort()) {

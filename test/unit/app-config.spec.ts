@@ -98,11 +98,39 @@ describe('loadAppConfig', () => {
       embeddingEndpoint: null,
       llm: null,
       logLevel: 'log',
+      logFormat: null,
+      queueDashboardWritable: false,
+      metricsPublic: false,
+      workerHeartbeatMs: 5_000,
+      workerReadyFile: null,
+      workerMetricsPort: null,
       auth: null,
       corsOrigins: [],
       rateLimitPerMinute: 6_000,
     });
     expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('takes LOG_LEVEL=info as the default level and reads the observability switches', () => {
+    expect(
+      loadAppConfig({
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        QUEUE_DASHBOARD_WRITABLE: 'yes',
+        METRICS_PUBLIC: 'true',
+        WORKER_HEARTBEAT_MS: '1000',
+        WORKER_READY_FILE: '/tmp/worker-ready',
+        WORKER_METRICS_PORT: '9464',
+      }),
+    ).toMatchObject({
+      logLevel: 'log',
+      logFormat: 'json',
+      queueDashboardWritable: true,
+      metricsPublic: true,
+      workerHeartbeatMs: 1000,
+      workerReadyFile: '/tmp/worker-ready',
+      workerMetricsPort: 9464,
+    });
   });
 
   it('treats an empty variable as unset', () => {
@@ -166,7 +194,16 @@ describe('loadAppConfig', () => {
         { WORKER_CONCURRENCY: '65' },
         'WORKER_CONCURRENCY="65": must be a whole number from 1 to 64',
       ],
-      [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL="verbose": must be one of error, warn, log, debug'],
+      [
+        { LOG_LEVEL: 'verbose' },
+        'LOG_LEVEL="verbose": must be one of error, warn, info, log, debug',
+      ],
+      [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT="xml": must be one of json, pretty'],
+      [{ METRICS_PUBLIC: 'sure' }, 'METRICS_PUBLIC="sure": must be true or false'],
+      [
+        { WORKER_HEARTBEAT_MS: '10' },
+        'WORKER_HEARTBEAT_MS="10": must be a whole number from 200 to 600000',
+      ],
       [{ EMBEDDING_PROVIDER: 'bert' }, 'EMBEDDING_PROVIDER="bert": must be one of model, openai'],
       [{ LLM_BASE_URL: 'ftp://x', LLM_MODEL: 'm' }, 'LLM_BASE_URL="ftp://x": must be an http://'],
     ])('%j', (env, start) => {

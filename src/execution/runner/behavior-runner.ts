@@ -25,6 +25,8 @@ export interface RunnerOptions {
   /** How long a cancelled behavior may take to stop before its thread is killed. */
   cancelGraceMs: number;
   settings: ThreadSettings;
+  /** Embedding cache lookups reported by the threads (for metrics). */
+  onCacheLookups?: (hits: number, misses: number) => void;
 }
 
 export interface RunHooks {
@@ -176,6 +178,8 @@ export class BehaviorRunner {
     const slot: Slot = { worker, ready, active: null };
     worker.on('message', (message: ThreadMessage) => {
       if (message.kind === 'ready') markReady();
+      else if (message.kind === 'cache')
+        this.options.onCacheLookups?.(message.hits, message.misses);
       else this.onMessage(slot, message);
     });
     // A thread that dies while loading must not leave a run waiting for it forever.
@@ -198,7 +202,8 @@ export class BehaviorRunner {
 
   private onMessage(slot: Slot, message: ThreadMessage): void {
     const run = slot.active;
-    if (run === null || message.kind === 'ready' || message.runId !== run.runId) return;
+    if (run === null || message.kind === 'ready' || message.kind === 'cache') return;
+    if (message.runId !== run.runId) return;
     switch (message.kind) {
       case 'progress':
         run.onProgress?.(message.update);

@@ -18,11 +18,12 @@ const port = parentPort;
 if (port === null) throw new Error('behavior-thread must run as a worker thread');
 const settings = workerData as ThreadSettings;
 loadBehaviorModules(settings.behaviorModules ?? []);
-const services = threadServices(settings);
-
 function send(message: ThreadMessage): void {
   port!.postMessage(message);
 }
+
+// One small message per cache lookup (a lookup covers a whole batch of answers).
+const services = threadServices(settings, (hits, misses) => send({ kind: 'cache', hits, misses }));
 
 function stopReason(code: number): string {
   return code === STOP_SOFT_TIMEOUT ? 'soft_timeout' : code === STOP_CANCEL ? 'cancelled' : '';

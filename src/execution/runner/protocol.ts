@@ -25,7 +25,9 @@ export type ThreadMessage =
   | { kind: 'ready' }
   | { kind: 'progress'; runId: number; update: ProgressUpdate }
   | { kind: 'done'; runId: number; result: unknown }
-  | { kind: 'failed'; runId: number; failure: SerializedFailure; aborted: boolean };
+  | { kind: 'failed'; runId: number; failure: SerializedFailure; aborted: boolean }
+  /** Embedding cache lookups since the last such message (counted in the thread, summed here). */
+  | { kind: 'cache'; hits: number; misses: number };
 
 export interface EndpointSettings {
   baseUrl: string;

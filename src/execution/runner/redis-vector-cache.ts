@@ -35,6 +35,8 @@ export class RedisVectorCache implements VectorCache {
     /** Where a provider's vectors live, e.g. `br:emb:use-lite-512`. */
     private readonly providerKey: (providerId: string) => string,
     private readonly maxKeys = 50_000,
+    /** Told how many texts each lookup found and missed (for the cache's hit metrics). */
+    private readonly onLookup: (hits: number, misses: number) => void = () => undefined,
   ) {
     if (!('vectorCacheTrim' in redis))
       redis.defineCommand('vectorCacheTrim', { numberOfKeys: 1, lua: TRIM });
@@ -64,6 +66,8 @@ export class RedisVectorCache implements VectorCache {
         );
       }
     }
+    const hits = out.reduce((n, v) => (v === null ? n : n + 1), 0);
+    this.onLookup(hits, out.length - hits);
     return out;
   }
 

@@ -17,7 +17,10 @@ export interface ThreadServices {
 const EMBEDDING_TIMEOUT_MS = 60_000;
 
 /** What a runner thread gives its behaviors, built once per thread from its settings. */
-export function threadServices(settings: ThreadSettings): ThreadServices {
+export function threadServices(
+  settings: ThreadSettings,
+  onCacheLookup: (hits: number, misses: number) => void = () => undefined,
+): ThreadServices {
   let cache: RedisVectorCache | null = null;
   if (settings.redisUrl && settings.keyPrefix && settings.embeddingProvider !== 'lexical') {
     const keys = new RedisKeys(settings.keyPrefix);
@@ -34,6 +37,7 @@ export function threadServices(settings: ThreadSettings): ThreadServices {
       redis,
       (provider) => keys.embeddingCache(provider),
       settings.cacheMaxKeys ?? 50_000,
+      onCacheLookup,
     );
   }
   let embed: Embedder = lexicalEmbedder;
