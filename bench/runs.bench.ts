@@ -17,7 +17,10 @@ import { Submission } from '../src/engine/types';
 import { limitLengthClass, realisticClass } from './realistic-class';
 import { freePort, HOST, json, median, post, startApi } from './service';
 
-const SIZES = (process.env.BENCH_SIZES ?? '3000,10000').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '3000,10000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0); // BENCH_SIZES=0: only the class of limit-length answers
 const PROVIDERS = (process.env.BENCH_PROVIDERS ?? 'model,lexical').split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIMIT_CLASS = Number(process.env.BENCH_LIMIT_CLASS ?? 3000);

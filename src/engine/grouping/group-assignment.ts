@@ -56,7 +56,7 @@ export const groupAssignment: BehaviorFn<'group_assignment'> = async (ctx) => {
     const df = documentFrequencies(analyses, checkpoint);
     let llmCount = 0;
     groups.forEach((members, g) => {
-      if (g % 256 === 0) checkpoint();
+      if (g % 16 === 0) checkpoint();
       const text = fromModel[g];
       if (text !== undefined) {
         llmCount++;

@@ -1,5 +1,8 @@
 import { termsWithBigrams } from '../text/analyze';
 
+/** Map updates between two stop checks: a few milliseconds. */
+const WORK_PER_CHECK = 20_000;
+
 /**
  * Class-based TF-IDF: a term scores high for a theme when it is frequent in that theme's
  * answers and rare across the other themes. Returns up to `top` keywords per theme, without
@@ -10,11 +13,19 @@ export function classKeywords(
   top = 6,
   checkpoint: () => void = () => undefined,
 ): string[][] {
-  let seen = 0;
+  // Checks are paced by terms, not answers: an answer at the length limit has thousands.
+  let work = 0;
+  const tick = (amount: number) => {
+    work += amount;
+    if (work >= WORK_PER_CHECK) {
+      work = 0;
+      checkpoint();
+    }
+  };
   const tf = themeTerms.map((docs) => {
     const counts = new Map<string, number>();
     for (const terms of docs) {
-      if (++seen % 1024 === 0) checkpoint();
+      tick(1 + 2 * terms.length);
       for (const t of termsWithBigrams(terms)) counts.set(t, (counts.get(t) ?? 0) + 1);
     }
     return counts;
@@ -24,6 +35,7 @@ export function classKeywords(
   let totalWords = 0;
   for (const counts of tf) {
     for (const [t, c] of counts) {
+      tick(1);
       overall.set(t, (overall.get(t) ?? 0) + c);
       totalWords += c;
     }
