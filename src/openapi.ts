@@ -17,13 +17,18 @@ import { RUN_RESULT_UNIONS } from './tasks/dto/run-result.dto';
 
 export const OPENAPI_PAGE_TITLE = 'Behavior execution service: API';
 
-/** In the order a reader follows the flow: create, add answers, run, poll, read what it left. */
+/**
+ * In the order a reader follows the flow: create, add answers, run, poll, read what it left;
+ * then what operators use, and the deprecated paths last.
+ */
 const TAGS: [string, string][] = [
   ['deployments', 'A page deployment: its title, its numbered behaviors and who owns it'],
   ['submissions', "Students' answers, one entry per student name"],
   ['behaviors', "List a deployment's behaviors and trigger one (queued or synchronous)"],
   ['tasks', 'Poll a triggered run until SUCCESS or FAILURE, or cancel it'],
   ['outputs', 'What successful runs leave: variables, a student’s group, the run history'],
+  ['operations', 'For operators: the live worker processes and what they run'],
+  ['health', 'Liveness and readiness probes for load balancers and container runtimes'],
   ['deprecated', 'The old /api/deploy paths; they answer with Deprecation and Link headers'],
 ];
 
@@ -146,6 +151,10 @@ function exemplifyOperation(op: OperationObject, method: string, path: string): 
     if (message === undefined || response === undefined || !('content' in response)) continue;
     const json = response.content?.['application/json'];
     if (json === undefined || json.example !== undefined) continue;
+    // Only the service's own error body: a probe's 503 (terminus) has a body of its own.
+    const schema = json.schema;
+    if (schema === undefined || !('$ref' in schema)) continue;
+    if (schema.$ref !== '#/components/schemas/ErrorResponseDto') continue;
     // A fresh object: the passes share one content object between responses.
     response.content = {
       'application/json': { ...json, example: errorExample(Number(status), message) },

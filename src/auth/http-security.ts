@@ -60,7 +60,11 @@ export function documentAccessControl(document: OpenAPIObject): void {
             'Neither Content-Type: application/json nor an Authorization header (a request a browser could send cross-site)',
           content: ERROR_BODY,
         };
-      if (isPublic) continue;
+      if (isPublic) {
+        // Said outright: no token needed (an absent `security` would leave it unsaid).
+        op.security = [];
+        continue;
+      }
       op.security = [{ [BEARER_SCHEME]: [] }];
       op.responses['401'] ??= {
         description:

@@ -12,7 +12,7 @@ export class WorkerTaskDto {
 export class WorkerDto {
   @ApiProperty({ example: 'worker-7f9c:4242:1a2b3c4d' }) id!: string;
   @ApiProperty({ example: 'worker-7f9c' }) host!: string;
-  @ApiProperty({ example: 4242 }) pid!: number;
+  @ApiProperty({ type: 'integer', example: 4242 }) pid!: number;
   @ApiProperty({ type: [String], example: ['group-assignment', 'theme-creation'] })
   queues!: string[];
   @ApiProperty({ type: [WorkerTaskDto], description: 'What it runs now (empty when idle)' })
