@@ -112,7 +112,9 @@ class Service {
   }
 
   async remove(deployment: string): Promise<void> {
-    await fetch(`${this.base}/api/page-deployments/${deployment}`, { method: 'DELETE' });
+    // A JSON content type, as every state-changing call needs (else 415).
+    const res = await post(`${this.base}/api/page-deployments/${deployment}`, {}, 'DELETE');
+    if (!res.ok) throw new Error(`DELETE deployment: ${res.status} ${await res.text()}`);
   }
 
   async trigger(deployment: string, behavior: string): Promise<string> {
