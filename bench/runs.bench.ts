@@ -262,7 +262,7 @@ async function cancelsOverPhases(
   what: string,
   behavior: string,
   timeline: Timeline,
-  deploymentFor: () => Promise<{ id: string; done: () => Promise<void> }>,
+  deploymentFor: FreshClass,
 ): Promise<void> {
   for (const [phase, phaseMs] of durations(timeline)) {
     if (phaseMs < SHORTEST_PHASE_MS) {
@@ -299,6 +299,30 @@ function salted(students: readonly Submission[], salt: string): Submission[] {
     name: s.name,
     text: s.text.slice(0, 20_000 - tail.length) + tail,
   }));
+}
+
+type FreshClass = () => Promise<{ id: string; done: () => Promise<void> }>;
+
+/** A new deployment of the class for every call, its answers new to the vector cache. */
+function freshClasses(svc: Service, students: readonly Submission[], tag: string): FreshClass {
+  let round = 0;
+  return async () => {
+    const id = await svc.deployment(salted(students, `${tag}-${round++}`));
+    return { id, done: () => svc.remove(id) };
+  };
+}
+
+/** A profile run on one fresh class, capped: the phases to aim cancels at. */
+async function profileOnce(
+  svc: Service,
+  fresh: FreshClass,
+  behavior: string,
+  cap: number,
+): Promise<Timeline> {
+  const first = await fresh();
+  const t = await profile(svc, first.id, behavior, cap);
+  await first.done();
+  return t;
 }
 
 async function runProvider(provider: string): Promise<void> {
@@ -338,15 +362,9 @@ async function runProvider(provider: string): Promise<void> {
       if (provider !== 'lexical') {
         // Vectors that are not cached yet: a fresh class (answers salted) for every cancel.
         for (const b of ['1', '4']) {
-          let round = 0;
-          const fresh = async () => {
-            const id = await svc.deployment(salted(students, `${b}-${round++}`));
-            return { id, done: () => svc.remove(id) };
-          };
-          const first = await fresh();
+          const fresh = freshClasses(svc, students, b);
           // Only the start of the vectors phase is needed: it is open-ended here.
-          const t = await profile(svc, first.id, b, 20_000);
-          await first.done();
+          const t = await profileOnce(svc, fresh, b, 20_000);
           const vectorPhases: Timeline = {
             ...t,
             phases: t.phases.filter(([p]) => /vectors/.test(p)),
@@ -380,14 +398,8 @@ async function limitClass(provider: string): Promise<void> {
       '| cancel in | provider | students | phase | phase length | median | max | cancels | threads killed | load |\n|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const b of ['1', '4']) {
-      let round = 0;
-      const fresh = async () => {
-        const id = await svc.deployment(salted(students, `${b}-${round++}`));
-        return { id, done: () => svc.remove(id) };
-      };
-      const first = await fresh();
-      const t = await profile(svc, first.id, b, 60_000);
-      await first.done();
+      const fresh = freshClasses(svc, students, b);
+      const t = await profileOnce(svc, fresh, b, 60_000);
       await cancelsOverPhases(
         svc,
         provider,
