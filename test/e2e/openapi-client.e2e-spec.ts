@@ -24,11 +24,11 @@ const [source, target] = process.argv.slice(2);
 writeFileSync(target, astToString(await openapiTS(readFileSync(source, 'utf8'))));
 `;
 
-/** The first ```ts block of docs/api-clients.md: the example the README points readers to. */
+/** The first ```ts block of the README: its typed-client example. */
 function docsExample(): string {
-  const markdown = readFileSync(join(ROOT, 'docs', 'api-clients.md'), 'utf8');
+  const markdown = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = /```ts\n([\s\S]*?)```/.exec(markdown);
-  if (block === null) throw new Error('docs/api-clients.md has no ```ts block');
+  if (block === null) throw new Error('README.md has no ```ts block');
   return block[1];
 }
 
