@@ -20,7 +20,7 @@ export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig
       origin: config.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type'],
-      exposedHeaders: ['Retry-After', 'WWW-Authenticate', 'Deprecation', 'Link'],
+      exposedHeaders: ['Retry-After', 'WWW-Authenticate', 'Deprecation', 'Link', 'X-Request-Id'],
       maxAge: 600,
     });
   }

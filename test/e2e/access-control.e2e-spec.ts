@@ -490,6 +490,12 @@ describe('CORS', () => {
       expect(evil.headers['access-control-allow-origin']).toBeUndefined();
       const get = await t.http.get('/api/page-deployments').set('Origin', 'https://evil.example');
       expect(get.headers['access-control-allow-origin']).toBeUndefined();
+      // A frontend on an allowed origin may read what it needs to report or retry a request.
+      const ok = await t.http.get('/api/page-deployments').set('Origin', ORIGIN);
+      expect(ok.headers['access-control-allow-origin']).toBe(ORIGIN);
+      const exposed = String(ok.headers['access-control-expose-headers']).split(/,\s*/);
+      expect(exposed).toEqual(expect.arrayContaining(['Retry-After', 'X-Request-Id']));
+      expect(ok.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await t.close();
     }
