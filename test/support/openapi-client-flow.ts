@@ -7,6 +7,8 @@
  * enough to be cancelled) and prints one JSON line saying what it saw, with every answer it got
  * (`observed`), which the test checks against the document.
  */
+import { CLASS_ANSWERS } from './app';
+
 export const CLIENT_FLOW_SOURCE = String.raw`
 import createClient from 'openapi-fetch';
 import type { components, paths } from './api-schema';
@@ -36,16 +38,12 @@ client.use({
   },
 });
 
-const ANSWERS: components['schemas']['SubmissionDto'][] = [
-  { name: 'ana@school.edu', text: 'Solar panels on every roof would cut our electricity bills.' },
-  { name: 'ben@school.edu', text: 'Home batteries store solar power for the evening.' },
-  { name: 'cy@school.edu', text: 'Wind turbines along the coast produce cheap energy.' },
-  { name: 'di@school.edu', text: 'Offshore wind farms can power whole cities.' },
-  { name: 'ed@school.edu', text: 'Nuclear plants give steady power without carbon emissions.' },
-  { name: 'fay@school.edu', text: 'Nuclear energy is safe when plants are well regulated.' },
-  { name: 'gus@school.edu', text: 'Buses and bikes reduce traffic and pollution in cities.' },
-  { name: 'hal@school.edu', text: 'Cycling lanes and cheap buses make cities cleaner.', responses: { q1: 'bikes' } },
-];
+// The test class of the other suites; one answer also has a response to a prompt.
+const ANSWERS: components['schemas']['SubmissionDto'][] = ${JSON.stringify(
+  CLASS_ANSWERS.map((a) =>
+    a.name === 'hal@school.edu' ? { ...a, responses: { q1: 'bikes' } } : a,
+  ),
+)};
 
 async function status(deploymentId: string, taskId: string): Promise<TaskStatus> {
   const res = await client.GET('/api/page-deployments/{deploymentId}/behaviors/tasks/{taskId}', {
