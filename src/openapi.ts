@@ -150,16 +150,31 @@ function exemplifyOperation(op: OperationObject, method: string, path: string): 
       status === '403' ? forbidden : status === '415' ? unsafe : GENERIC_ERRORS[status];
     if (message === undefined || response === undefined || !('content' in response)) continue;
     const json = response.content?.['application/json'];
-    if (json === undefined || json.example !== undefined) continue;
-    // Only the service's own error body: a probe's 503 (terminus) has a body of its own.
-    const schema = json.schema;
-    if (schema === undefined || !('$ref' in schema)) continue;
-    if (schema.$ref !== '#/components/schemas/ErrorResponseDto') continue;
+    if (json === undefined || json.example !== undefined || json.schema === undefined) continue;
+    // The service's error body gets the words above; a body of its own (a probe's 503, written
+    // by terminus) gets an example assembled from its properties' examples.
+    const example =
+      '$ref' in json.schema
+        ? json.schema.$ref === '#/components/schemas/ErrorResponseDto'
+          ? errorExample(Number(status), message)
+          : undefined
+        : exampleFromProperties(json.schema);
+    if (example === undefined) continue;
     // A fresh object: the passes share one content object between responses.
-    response.content = {
-      'application/json': { ...json, example: errorExample(Number(status), message) },
-    };
+    response.content = { 'application/json': { ...json, example } };
   }
+}
+
+/** `{property: its example}` when every property of an inline schema has one. */
+function exampleFromProperties(schema: SchemaObject): Record<string, unknown> | undefined {
+  const properties = Object.entries(schema.properties ?? {});
+  if (properties.length === 0) return undefined;
+  const example: Record<string, unknown> = {};
+  for (const [name, property] of properties) {
+    if ('$ref' in property || property.example === undefined) return undefined;
+    example[name] = property.example;
+  }
+  return example;
 }
 
 /**
