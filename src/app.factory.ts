@@ -1,41 +1,72 @@
 import { join } from 'node:path';
-import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import bytes from 'bytes';
 import { AppModule, WorkerModule } from './app.module';
 import { applyHttpSecurity } from './auth/http-security';
-import { legacyPathAliases } from './behaviors/legacy-paths';
+import { answerLegacyPaths, rewriteLegacyPath } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
 import { answerClientError } from './common/client-error';
-import { JSON_TYPES, requireJsonBody } from './common/json-body';
+import { acceptJsonBodies } from './common/json-body';
 import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { observeRequests, useStructuredLogs } from './observability/http-observation';
+import { requestIdOf } from './observability/logging';
 import { mountQueueDashboard } from './observability/queue-dashboard';
 import { buildOpenApiDocument, OPENAPI_PAGE_TITLE } from './openapi';
 
-/** Builds the HTTP application (used by main.ts, the tests and the benchmarks). */
-export async function createApp(config: AppConfig): Promise<INestApplication> {
-  loadBehaviorModules(config.behaviorModules);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    bufferLogs: true,
+/**
+ * The HTTP server under Nest: Fastify, measured against Express on this service's hot routes
+ * (docs/benchmarks.md). Its defaults are set back to what clients of the Express service saw.
+ */
+function serverAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    // The request logger is ours (observability/logging.ts); Fastify only makes the id.
+    logger: false,
+    genReqId: requestIdOf,
+    bodyLimit: bytes.parse(config.maxBodySize) ?? undefined,
+    routerOptions: {
+      // A malformed id, however long, is the id pipes' 404 naming it, not the router's 414
+      // (Node's 16 KB header limit bounds the whole request line anyway).
+      maxParamLength: 16_384,
+      // As Express routed: `/api/page-deployments/` is `/api/page-deployments`.
+      ignoreTrailingSlash: true,
+    },
+    // Node's own limit for receiving a whole request (Fastify turns it off by default).
+    requestTimeout: 300_000,
+    rewriteUrl: rewriteLegacyPath,
+    clientErrorHandler: answerClientError,
   });
+}
+
+/** Builds the HTTP application (used by main.ts, the tests and the benchmarks). */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  loadBehaviorModules(config.behaviorModules);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    serverAdapter(config),
+    { bodyParser: false, bufferLogs: true },
+  );
   useStructuredLogs(app);
   observeRequests(app);
-  applyHttpSecurity(app, config);
-  app.getHttpServer().on('clientError', answerClientError);
+  const server = app.getHttpAdapter().getInstance();
+  answerLegacyPaths(server);
+  await applyHttpSecurity(app, config);
+  acceptJsonBodies(server);
   // The demo page at / (public; its data calls are protected like any other). Served from
   // the build next to this file, so it ships with `dist` and needs no CDN or inline script.
-  app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html', redirect: false });
-  app.use(legacyPathAliases);
-  app.use(requireJsonBody);
-  mountQueueDashboard(app, config);
-  // Compressed bodies are refused (415): inflating is CPU an attacker chooses, and no client
-  // sends them. `limit` bounds the bytes read; JsonLimitsPipe bounds what they may hold.
-  app.useBodyParser('json', { limit: config.maxBodySize, type: JSON_TYPES, inflate: false });
+  // Routes for its files only (no wildcard): an API request never touches the disk.
+  app.useStaticAssets({
+    root: join(__dirname, 'public'),
+    prefix: '/',
+    index: 'index.html',
+    wildcard: false,
+    decorateReply: false,
+  });
+  await mountQueueDashboard(app, config);
   app.useGlobalPipes(
     new JsonLimitsPipe({
       maxDepth: config.maxJsonDepth,

@@ -5,7 +5,7 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { Principal, principalOf, Role } from './principal';
 
 export const IS_PUBLIC = 'auth:public';
@@ -29,7 +29,7 @@ export function Roles(...roles: Role[]) {
 /** The caller, as the access guard established it (only on protected routes). */
 export const CurrentPrincipal = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): Principal => {
-    const principal = principalOf(ctx.switchToHttp().getRequest<Request>());
+    const principal = principalOf(ctx.switchToHttp().getRequest<FastifyRequest>());
     if (principal === null) throw new Error('CurrentPrincipal used on a route the guard skips');
     return principal;
   },

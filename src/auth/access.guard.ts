@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../common/errors';
 import { DEFAULT_ROLES, IS_PUBLIC, ROLES_KEY } from './access.decorators';
 import { Authenticator } from './authenticator.service';
@@ -29,7 +29,7 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (isPublicRoute(this.reflector, context)) return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     const result = await this.authenticator.authenticate(req);
     if ('error' in result) throw result.error;
     const roles =
@@ -40,7 +40,7 @@ export class AccessGuard implements CanActivate {
     const { principal } = result;
     if (!roles.includes(principal.role)) {
       throw new ForbiddenError(
-        `A ${principal.role} may not ${req.method} ${req.path}; it is for ${roles.join(' and ')} tokens`,
+        `A ${principal.role} may not ${req.method} ${req.url.split('?')[0]}; it is for ${roles.join(' and ')} tokens`,
       );
     }
     setPrincipal(req, principal);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../common/errors';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { DEVELOPMENT_ADMIN, Principal } from './principal';
@@ -20,7 +20,7 @@ export const ACCESS_CONTROL_OFF =
 @Injectable()
 export class Authenticator {
   private readonly verifier: TokenVerifier | null;
-  private readonly seen = new WeakMap<Request, Promise<Authentication>>();
+  private readonly seen = new WeakMap<FastifyRequest, Promise<Authentication>>();
 
   constructor(@Inject(ConfigService) config: TypedConfigService) {
     const auth = appConfigOf(config).auth;
@@ -32,7 +32,7 @@ export class Authenticator {
     return this.verifier !== null;
   }
 
-  authenticate(req: Request): Promise<Authentication> {
+  authenticate(req: FastifyRequest): Promise<Authentication> {
     let result = this.seen.get(req);
     if (result === undefined) {
       result = this.check(req);
@@ -41,7 +41,7 @@ export class Authenticator {
     return result;
   }
 
-  private async check(req: Request): Promise<Authentication> {
+  private async check(req: FastifyRequest): Promise<Authentication> {
     if (this.verifier === null) return { principal: DEVELOPMENT_ADMIN };
     const header = req.headers.authorization;
     const match = header === undefined ? null : /^Bearer +([^ ]+) *$/i.exec(header);

@@ -1,20 +1,24 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from '@fastify/helmet';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { OpenAPIObject } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { AppConfig } from '../config/app-config';
 import { DEFAULT_ROLES } from './access.decorators';
 import { Role, ROLES } from './principal';
 
 /**
- * Security headers (helmet's defaults, no X-Powered-By) and CORS for the configured origins
+ * Security headers (helmet's defaults) and CORS for the configured origins
  * only. Swagger UI works under helmet's default CSP: its page loads its script and styles from
  * /api/docs and has one inline <style>, which the default style-src allows. The one change:
  * no upgrade-insecure-requests, which would make a browser fetch Swagger UI's files over https
  * from a service that (in development) only speaks http.
  */
-export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
-  app.disable('x-powered-by');
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+export async function applyHttpSecurity(
+  app: NestFastifyApplication,
+  config: AppConfig,
+): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,

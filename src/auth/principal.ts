@@ -1,4 +1,4 @@
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 
 export const ROLES = ['admin', 'instructor', 'student'] as const;
 export type Role = (typeof ROLES)[number];
@@ -16,12 +16,12 @@ export interface Principal {
 export const DEVELOPMENT_ADMIN: Principal = Object.freeze({ sub: null, role: 'admin', name: null });
 
 /** The principal the guards established for a request (set once per request). */
-const principals = new WeakMap<Request, Principal>();
+const principals = new WeakMap<FastifyRequest, Principal>();
 
-export function setPrincipal(req: Request, principal: Principal): void {
+export function setPrincipal(req: FastifyRequest, principal: Principal): void {
   principals.set(req, principal);
 }
 
-export function principalOf(req: Request): Principal | null {
+export function principalOf(req: FastifyRequest): Principal | null {
   return principals.get(req) ?? null;
 }

@@ -5,7 +5,7 @@ import {
   ThrottlerModule,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { RateLimitedError } from '../common/errors';
 import { REDIS } from '../redis/redis.module';
@@ -76,7 +76,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 }
 
-const requestOf = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>();
+const requestOf = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest<FastifyRequest>();
 
 /** Limits per IP address and per subject (RATE_LIMIT_PER_MINUTE each). */
 @Module({})

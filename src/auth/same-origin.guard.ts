@@ -1,14 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { UnsafeRequestError } from '../common/errors';
+// application/json or any +json type: a browser preflights these before a cross-site send.
+import { isJson } from '../common/json-body';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** application/json or any +json type: a browser preflights these before a cross-site send. */
-function isJson(contentType: string | undefined): boolean {
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
 
 /**
  * Refuses state changes a browser could send from another site without a CORS preflight (a
@@ -20,7 +16,7 @@ function isJson(contentType: string | undefined): boolean {
 @Injectable()
 export class SameOriginGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     if (!STATE_CHANGING.has(req.method)) return true;
     if (req.headers.authorization !== undefined || isJson(req.headers['content-type'])) return true;
     throw new UnsafeRequestError(

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, createSecretKey } from 'node:crypto';
 import { createLocalJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey, KeyLike } from 'jose';
 import { UnauthorizedError } from '../common/errors';
 import { AuthConfig } from '../config/app-config';
@@ -12,7 +12,8 @@ function keyOf(config: AuthConfig): Key {
   const { key } = config;
   switch (key.kind) {
     case 'secret':
-      return { key: new TextEncoder().encode(key.secret), algorithms: ['HS256'] };
+      // A KeyObject made once: given bytes, jose would make one on every verification.
+      return { key: createSecretKey(Buffer.from(key.secret, 'utf8')), algorithms: ['HS256'] };
     case 'public-key':
       return { key: createPublicKey(key.pem), algorithms: [key.algorithm] };
     case 'jwks':
@@ -54,30 +55,56 @@ function toPrincipal(payload: JWTPayload): Principal {
   return { sub, role, name: role === 'student' ? (name as string) : null };
 }
 
-/** Verifies bearer tokens against the one configured key source. */
+/** How long a verified token is taken at its word before it is verified again (at most its exp). */
+const VERIFIED_TTL_MS = 60_000;
+/** Tokens remembered at once (a few hundred bytes each); the oldest is forgotten first. */
+const VERIFIED_MAX = 10_000;
+
+/**
+ * Verifies bearer tokens against the one configured key source. A frontend polls with the same
+ * token many times a second; a token that verified is remembered, by its exact text, until its
+ * `exp` or for a minute, whichever is first, so the signature is not checked again on every poll.
+ * Any change to the text is another token, verified in full; a refused token is not remembered.
+ */
 export class TokenVerifier {
   private readonly key: Key;
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly config: AuthConfig) {
     this.key = keyOf(config);
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (Date.now() < known.until) return known.principal;
+      this.verified.delete(token);
+    }
+    const payload = await this.check(token);
+    const principal = toPrincipal(payload);
+    // exp is required (requiredClaims), in seconds since the epoch.
+    const until = Math.min((payload.exp ?? 0) * 1000, Date.now() + VERIFIED_TTL_MS);
+    if (this.verified.size >= VERIFIED_MAX) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { principal, until });
+    return principal;
+  }
+
+  private async check(token: string): Promise<JWTPayload> {
     const options = {
       issuer: this.config.issuer ?? undefined,
       audience: this.config.audience ?? undefined,
       requiredClaims: ['exp'],
       algorithms: this.key.algorithms,
     };
-    let payload: JWTPayload;
     try {
-      payload =
-        'getKey' in this.key
-          ? (await jwtVerify(token, this.key.getKey, options)).payload
-          : (await jwtVerify(token, this.key.key, options)).payload;
+      return 'getKey' in this.key
+        ? (await jwtVerify(token, this.key.getKey, options)).payload
+        : (await jwtVerify(token, this.key.key, options)).payload;
     } catch (err) {
       throw invalid(reason(err));
     }
-    return toPrincipal(payload);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import { ApiDeploymentIdParam, ApiErrors, DEPLOYMENT_NOT_FOUND } from '../common/api-docs';
 import { BehaviorsService, TriggerResponse } from './behaviors.service';
 import { BehaviorListDto, TriggerBehaviorDto } from './dto/trigger-behavior.dto';
@@ -28,10 +28,10 @@ export class BehaviorsController {
   async trigger(
     @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
     @Body() dto: TriggerBehaviorDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TriggerResponse['body']> {
     const outcome = await this.behaviors.trigger(deploymentId, dto);
-    res.status(outcome.mode === 'async' ? 202 : 200);
+    void res.status(outcome.mode === 'async' ? 202 : 200);
     return outcome.body;
   }
 }

@@ -1,4 +1,5 @@
-import { NextFunction, Request, Response } from 'express';
+import { IncomingMessage } from 'node:http';
+import { FastifyInstance } from 'fastify';
 import { OpenAPIObject } from '@nestjs/swagger';
 
 /**
@@ -14,14 +15,28 @@ const LEGACY_ROUTE =
 /** When the old paths were deprecated (structured-field date: seconds since the epoch). */
 const DEPRECATED_SINCE = '@1767225600';
 
-export function legacyPathAliases(req: Request, res: Response, next: NextFunction): void {
-  if (req.url.startsWith(LEGACY_PREFIX) && LEGACY_ROUTE.test(req.url)) {
-    req.url = CURRENT_PREFIX + req.url.slice(LEGACY_PREFIX.length);
-    const successor = req.url.split('?')[0];
-    res.setHeader('Deprecation', DEPRECATED_SINCE);
-    res.setHeader('Link', `<${successor}>; rel="successor-version"`);
-  }
-  next();
+/** The current path a rewritten request was sent to, kept on the request for its answer. */
+const successors = new WeakMap<IncomingMessage, string>();
+
+/** Fastify's `rewriteUrl`: an old path becomes the current one before routing. */
+export function rewriteLegacyPath(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  if (!url.startsWith(LEGACY_PREFIX) || !LEGACY_ROUTE.test(url)) return url;
+  const current = CURRENT_PREFIX + url.slice(LEGACY_PREFIX.length);
+  successors.set(req, current.split('?')[0]);
+  return current;
+}
+
+/** The answer to a rewritten request names the path to move to. */
+export function answerLegacyPaths(server: FastifyInstance): void {
+  server.addHook('onRequest', (req, reply, done) => {
+    const successor = successors.get(req.raw);
+    if (successor !== undefined) {
+      void reply.header('Deprecation', DEPRECATED_SINCE);
+      void reply.header('Link', `<${successor}>; rel="successor-version"`);
+    }
+    done();
+  });
 }
 
 const ALIASED_PATHS = [

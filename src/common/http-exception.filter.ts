@@ -7,7 +7,7 @@ import {
   Inject,
   Logger,
 } from '@nestjs/common';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { REDIS, isRedisUnavailable } from '../redis/redis.module';
 import {
@@ -54,18 +54,17 @@ export function domainErrorStatus(error: DomainError): number {
   return 500;
 }
 
-/** What body-parser and Express pass on: http-errors, with a `type` for body-parser's own. */
-interface BodyParserError {
-  type?: string;
-  status: number;
+/** What Fastify raises for a request it refuses before a route runs (FST_ERR_*). */
+interface ServerError {
+  code: string;
+  statusCode: number;
   message: string;
-  encoding?: string;
 }
 
-function isBodyParserError(err: unknown): err is BodyParserError {
-  if (typeof err !== 'object' || err === null || !('status' in err)) return false;
-  // http-errors marks client errors `expose`; a stream error wrapped by body-parser has no type.
-  return 'type' in err || ('expose' in err && typeof err.status === 'number');
+function isServerError(err: unknown): err is ServerError {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, statusCode } = err as Partial<ServerError>;
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number';
 }
 
 /** Turns every error into `{statusCode, error, message, ...}`; nothing leaves as a bare 500. */
@@ -76,15 +75,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const [status, message, extras] = this.describe(exception);
     if (status >= 500 && status !== 503 && status !== 504) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
-    for (const [name, value] of Object.entries(errorHeaders(exception))) res.setHeader(name, value);
-    res.status(status).json({ statusCode: status, error: errorPhrase(status), message, ...extras });
+    void reply
+      .headers(errorHeaders(exception))
+      .code(status)
+      .send({ statusCode: status, error: errorPhrase(status), message, ...extras });
   }
 
   private describe(exception: unknown): [number, string, ErrorExtras] {
@@ -93,7 +94,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const message = httpExceptionMessage(body, exception.message);
-      // Nest turns body-parser's SyntaxError into a bare 400 carrying only the parser's words.
+      // Nest turns JSON.parse's SyntaxError into a bare 400 carrying only the parser's words.
       if (
         exception.getStatus() === 400 &&
         /JSON/.test(message) &&
@@ -103,29 +104,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
       return [exception.getStatus(), message, {}];
     }
-    if (isBodyParserError(exception)) {
-      if (exception.type === 'entity.too.large') {
+    // JSON.parse's own words, from the body parser (common/json-body.ts).
+    if (exception instanceof SyntaxError)
+      return [400, `The request body is not valid JSON: ${exception.message}`, {}];
+    if (isServerError(exception)) {
+      if (exception.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return [
           413,
           'The request body is larger than this service accepts (see MAX_BODY_SIZE)',
           {},
         ];
       }
-      if (exception.type === 'encoding.unsupported') {
-        return [
-          415,
-          `Compressed request bodies are not accepted (Content-Encoding: ${JSON.stringify(String(exception.encoding ?? '').slice(0, 40))}); send plain JSON`,
-          {},
-        ];
+      if (exception.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return [415, 'Request bodies must be JSON (Content-Type: application/json)', {}];
       }
-      if (exception.type === 'entity.parse.failed') {
-        return [400, `The request body is not valid JSON: ${exception.message}`, {}];
-      }
-      return [
-        exception.status >= 400 && exception.status < 500 ? exception.status : 400,
-        exception.message,
-        {},
-      ];
+      const status = exception.statusCode;
+      return [status >= 400 && status < 500 ? status : 400, exception.message, {}];
     }
     if (isRedisUnavailable(exception, this.redis)) {
       return [503, 'The task store (Redis) is not reachable right now; retry in a few seconds', {}];

@@ -1,6 +1,6 @@
 import { deploymentNotFound } from '../common/params';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { Principal, principalOf } from '../auth/principal';
 import { NotFoundError } from '../common/errors';
 import { Deployment } from './deployment.types';
@@ -30,7 +30,7 @@ export class DeploymentAccessGuard implements CanActivate {
   constructor(private readonly repo: DeploymentsRepository) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     const params = req.params as Partial<Record<string, string>>;
     const id = params.deploymentId;
     const principal = principalOf(req);

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Public, Roles } from '../auth/access.decorators';
 import { Principal } from '../auth/principal';
 import { DashboardSessions, sessionCookie } from './dashboard-sessions.service';
@@ -70,11 +70,11 @@ export class DashboardLoginController {
   @HttpCode(204)
   async open(
     @CurrentPrincipal() principal: Principal,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     const value = await this.sessions.create(principal);
-    res.setHeader('Set-Cookie', sessionCookie(value, req.secure));
-    res.setHeader('Cache-Control', 'no-store');
+    void reply.header('Set-Cookie', sessionCookie(value, req.protocol === 'https'));
+    void reply.header('Cache-Control', 'no-store');
   }
 }

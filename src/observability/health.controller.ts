@@ -6,7 +6,7 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { Public } from '../auth/access.decorators';
 import { REDIS } from '../redis/redis.module';
@@ -45,7 +45,7 @@ export class HealthController {
     operationId: 'getReadiness',
   })
   @HealthCheck({ swaggerDocumentation: true })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) res: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
         () => this.redisUp(),
@@ -54,7 +54,7 @@ export class HealthController {
     } catch (err) {
       // Keep terminus's body (which check failed and why) rather than the generic error shape.
       if (!(err instanceof ServiceUnavailableException)) throw err;
-      res.status(503);
+      void res.status(503);
       return err.getResponse() as HealthCheckResult;
     }
   }

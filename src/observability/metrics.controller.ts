@@ -12,7 +12,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators';
 import { Authenticator } from '../auth/authenticator.service';
 import { setPrincipal } from '../auth/principal';
@@ -38,7 +38,7 @@ export class MetricsAccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.open) return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     const result = await this.authenticator.authenticate(req);
     if ('error' in result) throw result.error;
     if (result.principal.role !== 'admin')

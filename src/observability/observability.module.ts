@@ -6,7 +6,7 @@ import { DashboardLoginController } from './dashboard-login.controller';
 import { DashboardSessions } from './dashboard-sessions.service';
 import { HealthController } from './health.controller';
 import { ROOT_LOGGER } from './http-observation';
-import { createRootLogger, loggingModule } from './logging';
+import { createRootLogger } from './logging';
 import { Metrics } from './metrics';
 import { MetricsAccessGuard, MetricsController } from './metrics.controller';
 import { WorkerHeartbeat } from './worker-heartbeat.service';
@@ -27,7 +27,6 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       global: true,
-      imports: [loggingModule(root)],
       providers: [
         { provide: ROOT_LOGGER, useValue: root },
         Metrics,

@@ -1,10 +1,10 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import { FastifyAdapter } from '@bull-board/fastify';
 import { getQueueToken } from '@nestjs/bullmq';
-import { INestApplication } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
-import { NextFunction, Request, Response } from 'express';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticator } from '../auth/authenticator.service';
 import { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
@@ -16,11 +16,19 @@ export const LOGIN_PATH = '/admin/login';
 
 const READS = new Set(['GET', 'HEAD']);
 
-function refuse(res: Response, status: number, message: string, headers = {}): void {
-  res
-    .status(status)
-    .set(headers)
-    .json({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message });
+function refuse(reply: FastifyReply, status: number, message: string, headers = {}) {
+  return reply
+    .code(status)
+    .headers(headers)
+    .send({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message });
+}
+
+/** Whether a browser asks for a page (HTML before JSON in its Accept), not a script for data. */
+function wantsPage(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  const html = types.indexOf('text/html');
+  const json = types.indexOf('application/json');
+  return html >= 0 && (json < 0 || html < json);
 }
 
 /**
@@ -36,51 +44,42 @@ function dashboardAccess(
   sessions: DashboardSessions,
   writable: boolean,
 ) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const decide = async (): Promise<void> => {
-      let principal: Principal | null = null;
-      if (!authenticator.enabled || req.headers.authorization !== undefined) {
-        const result = await authenticator.authenticate(req);
-        if ('error' in result) {
-          refuse(res, 401, result.error.message, { 'WWW-Authenticate': 'Bearer' });
-          return;
-        }
-        principal = result.principal;
-      } else {
-        principal = await sessions.fromCookieHeader(req.headers.cookie);
-      }
-      if (principal === null) {
-        if (READS.has(req.method) && req.accepts(['json', 'html']) === 'html') {
-          res.redirect(303, LOGIN_PATH);
-          return;
-        }
-        refuse(res, 401, `The queue dashboard needs an admin session: open ${LOGIN_PATH}`, {
-          'WWW-Authenticate': 'Bearer',
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    let principal: Principal | null = null;
+    if (!authenticator.enabled || req.headers.authorization !== undefined) {
+      const result = await authenticator.authenticate(req);
+      if ('error' in result)
+        return refuse(reply, 401, result.error.message, { 'WWW-Authenticate': 'Bearer' });
+      principal = result.principal;
+    } else {
+      principal = await sessions.fromCookieHeader(req.headers.cookie);
+    }
+    if (principal === null) {
+      if (READS.has(req.method) && wantsPage(req.headers.accept))
+        return reply.redirect(LOGIN_PATH, 303);
+      return refuse(reply, 401, `The queue dashboard needs an admin session: open ${LOGIN_PATH}`, {
+        'WWW-Authenticate': 'Bearer',
+      });
+    }
+    if (principal.role !== 'admin')
+      return refuse(reply, 403, `The queue dashboard is for admins, not a ${principal.role}`);
+    if (!READS.has(req.method)) {
+      if (!writable)
+        return refuse(
+          reply,
+          403,
+          'The queue dashboard is read-only (QUEUE_DASHBOARD_WRITABLE is off)',
+        );
+      const json = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
+      if (!json && req.headers.authorization === undefined) {
+        return reply.code(415).send({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: `A ${req.method} must carry Content-Type: application/json or an Authorization header`,
         });
-        return;
       }
-      if (principal.role !== 'admin') {
-        refuse(res, 403, `The queue dashboard is for admins, not a ${principal.role}`);
-        return;
-      }
-      if (!READS.has(req.method)) {
-        if (!writable) {
-          refuse(res, 403, 'The queue dashboard is read-only (QUEUE_DASHBOARD_WRITABLE is off)');
-          return;
-        }
-        const json = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
-        if (!json && req.headers.authorization === undefined) {
-          res.status(415).json({
-            statusCode: 415,
-            error: 'Unsupported Media Type',
-            message: `A ${req.method} must carry Content-Type: application/json or an Authorization header`,
-          });
-          return;
-        }
-      }
-      next();
-    };
-    decide().catch(next);
+    }
+    return undefined;
   };
 }
 
@@ -89,9 +88,12 @@ function dashboardAccess(
  * QUEUE_DASHBOARD_WRITABLE. Mounted after helmet, so its page gets the same security headers
  * (its scripts and styles come from its own /static path; the default CSP allows them).
  */
-export function mountQueueDashboard(app: INestApplication, config: AppConfig): void {
+export async function mountQueueDashboard(
+  app: NestFastifyApplication,
+  config: AppConfig,
+): Promise<void> {
   const queues = ALL_QUEUES.map((name) => app.get<Queue>(getQueueToken(name), { strict: false }));
-  const adapter = new ExpressAdapter();
+  const adapter = new FastifyAdapter();
   adapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: queues.map(
@@ -100,13 +102,18 @@ export function mountQueueDashboard(app: INestApplication, config: AppConfig): v
     serverAdapter: adapter,
     options: { uiConfig: { boardTitle: 'Behavior queues' } },
   });
-  app.use(
-    DASHBOARD_PATH,
-    dashboardAccess(
-      app.get(Authenticator),
-      app.get(DashboardSessions),
-      config.queueDashboardWritable,
-    ),
-    adapter.getRouter() as (req: Request, res: Response, next: NextFunction) => void,
+  const access = dashboardAccess(
+    app.get(Authenticator),
+    app.get(DashboardSessions),
+    config.queueDashboardWritable,
+  );
+  // The access hook is registered inside the dashboard's own plugin scope: it runs for the
+  // dashboard's routes and no other.
+  await app.register(
+    async (scope: FastifyInstance) => {
+      scope.addHook('onRequest', access);
+      await scope.register(adapter.registerPlugin());
+    },
+    { prefix: DASHBOARD_PATH },
   );
 }

@@ -1,6 +1,6 @@
-import { Controller, Get, HttpCode, MessageEvent, Param, Post, Req, Sse } from '@nestjs/common';
+import { Controller, Get, HttpCode, MessageEvent, Param, Post, Res, Sse } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Request } from 'express';
+import { FastifyReply } from 'fastify';
 import { Observable } from 'rxjs';
 import { ApiDeploymentIdParam, ApiTaskIdParam } from '../common/api-docs';
 import { CancelTaskResponseDto, TaskStatusDto } from './dto/task-status.dto';
@@ -29,10 +29,10 @@ export class TasksController {
   events(
     @Param('deploymentId', DeploymentIdPipe) deploymentId: string,
     @Param('taskId', TaskIdPipe) taskId: string,
-    @Req() req: Request,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Observable<MessageEvent>> {
     // The response only so that shutdown can wait for open streams to be flushed and closed.
-    return this.tasks.liveStatus(deploymentId, taskId, req.res);
+    return this.tasks.liveStatus(deploymentId, taskId, reply.raw);
   }
 
   @Post(':taskId/cancel')

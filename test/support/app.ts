@@ -53,6 +53,8 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const app = await createApp(config);
   await app.init();
+  // Fastify builds its router when it is ready; supertest then calls the plain Node server.
+  await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer() as Parameters<typeof request>[0];
   const raw = request(server);
   const as = (token: string): Http => request.agent(server).set('Authorization', `Bearer ${token}`);
