@@ -54,7 +54,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   observeRequests(app);
   const server = app.getHttpAdapter().getInstance();
   answerLegacyPaths(server);
-  await applyHttpSecurity(app, config);
+  applyHttpSecurity(app, config);
   acceptJsonBodies(server);
   // The demo page at / (public; its data calls are protected like any other). Served from
   // the build next to this file, so it ships with `dist` and needs no CDN or inline script.

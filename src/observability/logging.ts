@@ -37,7 +37,10 @@ export function createRootLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (!readable) return pino(options, out ?? pino.destination({ fd: 1, sync: true }));
+  // Asynchronous writes: lines written while one write is in flight go out together in the
+  // next (a line per request was a synchronous write each, a fifth of a status read's CPU).
+  // pino flushes what is pending when the process exits.
+  if (!readable) return pino(options, out ?? pino.destination({ fd: 1, sync: false }));
   return pino(
     options,
     pretty({

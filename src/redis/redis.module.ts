@@ -16,13 +16,16 @@ export const REDIS = Symbol('REDIS');
 
 /**
  * Commands fail at once while Redis is down (no offline queue), so HTTP callers get a 503
- * straight away instead of hanging; the client keeps reconnecting in the background.
+ * straight away instead of hanging; the client keeps reconnecting in the background. Commands
+ * sent in the same tick (many requests in flight at once) go out in one socket write: a write
+ * per command was the largest single cost of a trigger under load (docs/benchmarks.md).
  */
 export function createRedisClient(url: string, name: string, tlsCa: string | null = null): Redis {
   const client = new Redis({
     ...redisOptionsFromUrl(url, tlsCa),
     connectionName: name,
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
