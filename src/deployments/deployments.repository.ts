@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
@@ -11,6 +12,13 @@ function parseDeployment(raw: string): Deployment {
   const d = JSON.parse(raw) as Omit<Deployment, 'owners'> & { owners?: string[] };
   return { ...d, owners: d.owners ?? [] };
 }
+
+/**
+ * JSON parsed between two turns of the event loop: parsing runs at a few hundred MB/s, so a
+ * million characters holds the loop for a few ms (the same bound as a part of a class sent to a
+ * runner thread).
+ */
+const PARSE_SLICE_CHARS = 1_000_000;
 
 /** `written` with the new total, `over_limit` with the total it would have made, or `missing`. */
 export interface UpsertOutcome {
@@ -121,11 +129,25 @@ export class DeploymentsRepository {
     return this.redis.hlen(this.keys.submissions(deploymentId));
   }
 
+  /**
+   * Parsed in slices with a turn of the event loop between them: a class at the limit is ~60 MB
+   * of JSON, one synchronous parse of which would hold up everything else on this loop (a cancel
+   * for a task about to run, lock renewals, HTTP requests) for tens of ms. A usual class is one
+   * slice and never yields.
+   */
   async allSubmissions(deploymentId: string): Promise<StoredSubmission[]> {
-    const raw = await this.redis.hgetall(this.keys.submissions(deploymentId));
-    return Object.values(raw)
-      .map((v) => JSON.parse(v) as StoredSubmission)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const raw = Object.values(await this.redis.hgetall(this.keys.submissions(deploymentId)));
+    const all: StoredSubmission[] = [];
+    let sliceChars = 0;
+    for (const v of raw) {
+      if (sliceChars >= PARSE_SLICE_CHARS) {
+        sliceChars = 0;
+        await yieldToLoop();
+      }
+      all.push(JSON.parse(v) as StoredSubmission);
+      sliceChars += v.length;
+    }
+    return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async removeSubmission(deploymentId: string, name: string): Promise<boolean> {

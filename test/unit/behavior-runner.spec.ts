@@ -1,7 +1,19 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { BehaviorFailure } from '../../src/engine/errors';
+import { Submission } from '../../src/engine/types';
 import { TEST_BEHAVIOR_MODULE } from '../support/app';
+import { EchoResult } from '../support/test-echo.behavior';
 import { SleepResult, TestSleepConfig } from '../support/test-sleep.behavior';
-import { BehaviorRunner, RunnerOptions } from '../../src/execution/runner/behavior-runner';
+import {
+  BehaviorRunner,
+  DEFAULT_PARTS,
+  RunnerOptions,
+  splitStudents,
+} from '../../src/execution/runner/behavior-runner';
+import { RunnerMessage } from '../../src/execution/runner/protocol';
+
+const ECHO_MODULE = join(__dirname, '..', 'support', 'test-echo.behavior.ts');
 
 // Real worker threads (running the current source), real time limits scaled down to fractions of a second.
 function runner(overrides: Partial<RunnerOptions> = {}): BehaviorRunner {
@@ -10,7 +22,7 @@ function runner(overrides: Partial<RunnerOptions> = {}): BehaviorRunner {
     softLimitMs: 10_000,
     hardLimitMs: 20_000,
     cancelGraceMs: 300,
-    settings: { behaviorModules: [TEST_BEHAVIOR_MODULE] },
+    settings: { behaviorModules: [TEST_BEHAVIOR_MODULE, ECHO_MODULE] },
     ...overrides,
   });
 }
@@ -168,5 +180,175 @@ describe('BehaviorRunner', () => {
     expect(a.start < b.end && b.start < a.end).toBe(true);
     expect(c.start).toBeGreaterThanOrEqual(Math.min(a.end, b.end) - 5);
     expect(r.threadCount).toBe(2);
+  });
+});
+
+/** A class of `n` students, each answer `chars` long and told apart by its content. */
+function classOf(n: number, chars: number): Submission[] {
+  // Names not in sorted order: the thread must keep the order it was sent, not sort.
+  return Array.from({ length: n }, (_, i) => {
+    const head = `answer ${i}: `;
+    return {
+      name: `s${(n - i) * 7}`,
+      text: head + String.fromCharCode(97 + (i % 26)).repeat(chars - head.length),
+    };
+  });
+}
+
+/** Records what the runner posts to its threads (the real postMessage still runs). */
+function spyOnPosts(onPost?: (message: RunnerMessage) => void): RunnerMessage[] {
+  const posted: RunnerMessage[] = [];
+  const original = Worker.prototype.postMessage;
+  jest.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (
+    this: Worker,
+    ...args: Parameters<Worker['postMessage']>
+  ) {
+    original.apply(this, args);
+    const message = args[0] as RunnerMessage;
+    posted.push(message);
+    onPost?.(message);
+  });
+  return posted;
+}
+
+describe('splitStudents', () => {
+  const sizes = (parts: Submission[][]) => parts.map((p) => p.length);
+
+  it('closes a part at the character bound, and keeps the order', () => {
+    const students = classOf(10, 100); // 100 characters of text plus a short name each
+    const parts = splitStudents(students, { maxChars: 350, maxStudents: 100 });
+    expect(sizes(parts)).toEqual([3, 3, 3, 1]);
+    expect(parts.flat()).toEqual(students);
+  });
+
+  it('closes a part at the student bound', () => {
+    const parts = splitStudents(classOf(10, 10), { maxChars: 1_000_000, maxStudents: 4 });
+    expect(sizes(parts)).toEqual([4, 4, 2]);
+  });
+
+  it('counts the responses, and gives a student larger than a part a part of its own', () => {
+    const big: Submission = { name: 'big', text: 'x', responses: { p1: 'y'.repeat(500) } };
+    const small: Submission = { name: 'a', text: 'z'.repeat(50) };
+    const parts = splitStudents([small, big, small], { maxChars: 300, maxStudents: 100 });
+    expect(parts).toEqual([[small], [big], [small]]);
+  });
+
+  it('sends a usual class, and an empty one, as one part', () => {
+    expect(splitStudents(classOf(40, 3_000), DEFAULT_PARTS)).toHaveLength(1);
+    expect(splitStudents([], DEFAULT_PARTS)).toEqual([[]]);
+  });
+});
+
+describe('BehaviorRunner: handing a class to its thread', () => {
+  let r: BehaviorRunner;
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await r.close();
+  });
+
+  it('sends a small class in the run message itself, as one part', async () => {
+    r = runner();
+    const posted = spyOnPosts();
+    const result = (await r.runAny('test_echo', {}, students)) as EchoResult;
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ kind: 'run', parts: 1, students });
+    expect(result.students).toEqual(students);
+  });
+
+  it('sends a large class in parts, in order, and the behavior sees exactly the class sent', async () => {
+    r = runner({ parts: { maxChars: 5_000, maxStudents: 1_000 } });
+    const posted = spyOnPosts();
+    const sent = classOf(40, 1_000); // 4 students of ~1,000 characters per part: 10 parts
+    const result = (await r.runAny('test_echo', {}, sent)) as EchoResult;
+    expect(posted.map((m) => m.kind)).toEqual(['run', ...Array<string>(9).fill('students')]);
+    expect(posted[0]).toMatchObject({ kind: 'run', parts: 10 });
+    const inOrder = posted.flatMap((m) => (m.kind === 'run' ? m.students : m.part));
+    expect(inOrder).toEqual(sent);
+    expect(result.students).toEqual(sent);
+  });
+
+  it('splits a class over a million characters with the default bounds', async () => {
+    r = runner();
+    const posted = spyOnPosts();
+    const sent = classOf(1_200, 1_000);
+    const result = (await r.runAny('test_echo', {}, sent)) as EchoResult;
+    expect(posted.length).toBeGreaterThan(1);
+    expect(result.students).toEqual(sent);
+  });
+
+  it('stops sending at a cancel, settles as cancelled without running the behavior, and keeps the thread', async () => {
+    r = runner({ parts: { maxChars: 1_000, maxStudents: 1_000 }, cancelGraceMs: 300 });
+    await r.warm();
+    const controller = new AbortController();
+    // The cancel comes from the event loop (as a cancel request would) after the third part:
+    // it can only be seen if the runner yields between parts.
+    const posted = spyOnPosts((m) => {
+      if (m.kind === 'students' && posted.length === 3)
+        setImmediate(() => controller.abort('Cancelled by a test'));
+    });
+    const updates: number[] = [];
+    // A behavior that ignores cancels: had it started, only a kill after the grace could end it.
+    const f = await failureOf(
+      r.runAny('test_sleep', sleep({ honour_signal: false }), classOf(200, 1_000), {
+        signal: controller.signal,
+        onProgress: (u) => updates.push(u.progress),
+      }),
+    );
+    expect(f.kind).toBe('cancelled');
+    expect(f.message).toBe('Cancelled by a test'); // no "was killed" suffix
+    expect(updates).toEqual([]); // the behavior never reported its first step: it never ran
+    expect(posted.length).toBeLessThan(10); // of 200 parts
+    expect(r.threadCount).toBe(1);
+    // The same thread takes the next run, with nothing of the stopped one mixed in.
+    const next = (await r.runAny('test_echo', {}, students)) as EchoResult;
+    expect(next.students).toEqual(students);
+    expect(r.threadCount).toBe(1);
+  });
+
+  it('answers a cancel that comes once the thread has every part sent so far', async () => {
+    r = runner({ parts: { maxChars: 1_000, maxStudents: 1_000 }, cancelGraceMs: 300 });
+    await r.warm();
+    const controller = new AbortController();
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const posted = spyOnPosts((m) => {
+      if (m.kind !== 'students' || posted.length !== 3) return;
+      // Hold this loop while the thread takes the part; then cancel. No part comes after it,
+      // so only the thread's own look at the stop flag while it waits can answer.
+      Atomics.wait(pause, 0, 0, 200);
+      controller.abort('Cancelled by a test');
+    });
+    const updates: number[] = [];
+    const f = await failureOf(
+      r.runAny('test_sleep', sleep({ honour_signal: false }), classOf(200, 1_000), {
+        signal: controller.signal,
+        onProgress: (u) => updates.push(u.progress),
+      }),
+    );
+    expect(f.kind).toBe('cancelled');
+    expect(f.message).toBe('Cancelled by a test');
+    expect(updates).toEqual([]);
+    expect(posted).toHaveLength(3);
+    expect(r.threadCount).toBe(1);
+  });
+
+  it('answers a soft limit reached while the class is being sent as a soft timeout', async () => {
+    r = runner({ parts: { maxChars: 1_000, maxStudents: 1_000 }, softLimitMs: 50 });
+    await r.warm();
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const posted = spyOnPosts((m) => {
+      // Sending takes longer than the soft limit: its timer fires before the next part.
+      if (m.kind === 'students' && posted.length === 3) Atomics.wait(pause, 0, 0, 150);
+    });
+    const updates: number[] = [];
+    const f = await failureOf(
+      r.runAny('test_sleep', sleep({ honour_signal: false }), classOf(200, 1_000), {
+        onProgress: (u) => updates.push(u.progress),
+      }),
+    );
+    expect(f.kind).toBe('soft_timeout');
+    expect(f.message).toBe('Soft time limit exceeded (0.05 s)');
+    expect(updates).toEqual([]);
+    expect(posted).toHaveLength(3);
+    expect(r.threadCount).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '../../engine/types';
 import {
   RunMessage,
+  StudentsMessage,
   STOP_CANCEL,
   STOP_NONE,
   STOP_SOFT_TIMEOUT,
@@ -27,6 +28,53 @@ export interface RunnerOptions {
   settings: ThreadSettings;
   /** Embedding cache lookups reported by the threads (for metrics). */
   onCacheLookups?: (hits: number, misses: number) => void;
+  /** How a class is cut into messages for its thread; DEFAULT_PARTS unless set (tests). */
+  parts?: PartLimits;
+}
+
+/** Bounds of one part of a class sent to a thread: whichever is reached first closes a part. */
+export interface PartLimits {
+  /** Characters of names, answers and responses in a part (one larger student still fits). */
+  maxChars: number;
+  maxStudents: number;
+}
+
+/**
+ * One structured clone of a whole class at the limit (3,000 answers of 20,000 characters,
+ * ~60 M characters) took 40-140 ms on each side: about 2.5 ms per million characters at worst.
+ * A million characters (at most 2 MB as UTF-16) thus blocks either event loop for a few ms,
+ * far below the cancel latency budget (median 50 ms, max 150 ms), while the largest class needs
+ * only ~60 messages, whose fixed cost (tens of microseconds each) is lost in the noise. The
+ * student bound caps the per-object part of the clone for classes of many short answers. A usual
+ * class (tens of students, a few thousand characters each) is one part: one message, as before.
+ */
+export const DEFAULT_PARTS: PartLimits = { maxChars: 1_000_000, maxStudents: 1_000 };
+
+/** Characters a student adds to a message: what dominates the cost of cloning it. */
+function sizeOf(s: Submission): number {
+  let n = s.name.length + s.text.length;
+  for (const [prompt, answer] of Object.entries(s.responses ?? {}))
+    n += prompt.length + answer.length;
+  return n;
+}
+
+/** Cuts a class into parts, in order, each within the limits (at least one student each). */
+export function splitStudents(students: readonly Submission[], limits: PartLimits): Submission[][] {
+  const parts: Submission[][] = [];
+  let part: Submission[] = [];
+  let chars = 0;
+  for (const s of students) {
+    const size = sizeOf(s);
+    if (part.length > 0 && (chars + size > limits.maxChars || part.length >= limits.maxStudents)) {
+      parts.push(part);
+      part = [];
+      chars = 0;
+    }
+    part.push(s);
+    chars += size;
+  }
+  if (part.length > 0 || parts.length === 0) parts.push(part);
+  return parts;
 }
 
 export interface RunHooks {
@@ -316,16 +364,46 @@ export class BehaviorRunner {
             ),
           hardLimitMs,
         );
-        const message: RunMessage = {
-          kind: 'run',
-          runId: run.runId,
-          type,
-          config,
-          students,
-          stopFlag,
-        };
-        slot.worker.postMessage(message);
+        this.send(slot, run, type, config, students, stopFlag);
       });
     });
+  }
+
+  /**
+   * Hands a class to its thread part by part, yielding to the event loop between parts, so an
+   * abort (or a soft limit) is noticed while a large class is still being sent. A stopped or
+   * settled run gets no further parts: the thread, short of parts, sees the stop flag and
+   * answers `failed` + `aborted`, settled like a behavior that stopped at a checkpoint.
+   */
+  private send(
+    slot: Slot,
+    run: ActiveRun,
+    type: string,
+    config: unknown,
+    students: Submission[],
+    stopFlag: SharedArrayBuffer,
+  ): void {
+    const parts = splitStudents(students, this.options.parts ?? DEFAULT_PARTS);
+    const message: RunMessage = {
+      kind: 'run',
+      runId: run.runId,
+      type,
+      config,
+      students: parts[0],
+      parts: parts.length,
+      stopFlag,
+    };
+    slot.worker.postMessage(message);
+    const sendFrom = (i: number): void => {
+      if (i >= parts.length) return;
+      setImmediate(() => {
+        // Settled (the slot is free or taken by the next run) or asked to stop: send no more.
+        if (slot.active !== run || run.stopCode !== STOP_NONE) return;
+        const next: StudentsMessage = { kind: 'students', runId: run.runId, part: parts[i] };
+        slot.worker.postMessage(next);
+        sendFrom(i + 1);
+      });
+    };
+    sendFrom(1);
   }
 }

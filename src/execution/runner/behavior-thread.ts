@@ -4,8 +4,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BehaviorContext } from '../../engine/behavior';
 import { BehaviorAbortedError, BehaviorFailure, SerializedFailure } from '../../engine/errors';
 import { behaviorDefinition, loadBehaviorModules } from '../../engine/catalog';
+import { Submission } from '../../engine/types';
 import {
   RunMessage,
+  RunnerMessage,
+  StudentsMessage,
   STOP_CANCEL,
   STOP_NONE,
   STOP_SOFT_TIMEOUT,
@@ -29,8 +32,71 @@ function stopReason(code: number): string {
   return code === STOP_SOFT_TIMEOUT ? 'soft_timeout' : code === STOP_CANCEL ? 'cancelled' : '';
 }
 
-async function run(message: RunMessage): Promise<void> {
+/** The answer to a run stopped before its behavior started: what a checkpoint would give. */
+function stoppedBeforeStart(runId: number, code: number): void {
+  const failure = serialize(new BehaviorAbortedError(stopReason(code)));
+  send({ kind: 'failed', runId, failure, aborted: true });
+}
+
+/** A run whose class is still arriving in parts (one at a time: the runner sends one run). */
+interface Pending {
+  message: RunMessage;
+  flag: Int32Array;
+  parts: Submission[][];
+  /** Notices a stop while no part comes: the runner sends no more parts once it has stopped. */
+  poll: NodeJS.Timeout;
+}
+let pending: Pending | null = null;
+
+function begin(message: RunMessage): void {
+  // A new run means the runner has settled the previous one: nothing of it is awaited any more.
+  if (pending !== null) clearInterval(pending.poll);
+  pending = null;
   const flag = new Int32Array(message.stopFlag);
+  if (message.parts <= 1) {
+    start(message, message.students, flag);
+    return;
+  }
+  const poll = setInterval(() => {
+    const code = Atomics.load(flag, 0);
+    if (code !== STOP_NONE) drop(code);
+  }, 5);
+  pending = { message, flag, parts: [message.students], poll };
+}
+
+function receive(message: StudentsMessage): void {
+  // Parts of a run answered already (stopped while it was being sent) are let go.
+  if (pending === null || message.runId !== pending.message.runId) return;
+  pending.parts.push(message.part);
+  // Checked after each part: queued parts are deserialized back to back, with no timer between.
+  const code = Atomics.load(pending.flag, 0);
+  if (code !== STOP_NONE) {
+    drop(code);
+    return;
+  }
+  if (pending.parts.length < pending.message.parts) return;
+  const { message: run, flag, parts, poll } = pending;
+  clearInterval(poll);
+  pending = null;
+  start(run, parts.flat(), flag);
+}
+
+function drop(code: number): void {
+  if (pending === null) return;
+  clearInterval(pending.poll);
+  stoppedBeforeStart(pending.message.runId, code);
+  pending = null;
+}
+
+function start(message: RunMessage, students: Submission[], flag: Int32Array): void {
+  // Stopped while its class arrived: the behavior never starts (one that never reaches a
+  // checkpoint would otherwise run to the end, and a cancel must not end as a success).
+  const code = Atomics.load(flag, 0);
+  if (code !== STOP_NONE) stoppedBeforeStart(message.runId, code);
+  else void run(message, students, flag);
+}
+
+async function run(message: RunMessage, students: Submission[], flag: Int32Array): Promise<void> {
   const controller = new AbortController();
   // Async waits (LLM calls, timers) learn of a stop through the signal; poll the flag for them.
   const poll = setInterval(() => {
@@ -38,7 +104,7 @@ async function run(message: RunMessage): Promise<void> {
     if (code !== STOP_NONE && !controller.signal.aborted) controller.abort(stopReason(code));
   }, 5);
   const ctx: BehaviorContext<unknown> = {
-    students: message.students,
+    students,
     config: message.config,
     signal: controller.signal,
     checkpoint() {
@@ -75,7 +141,8 @@ function serialize(err: unknown): SerializedFailure {
   return { kind: 'crashed', message };
 }
 
-port.on('message', (message: RunMessage) => {
-  void run(message);
+port.on('message', (message: RunnerMessage) => {
+  if (message.kind === 'run') begin(message);
+  else receive(message);
 });
 send({ kind: 'ready' });

@@ -12,10 +12,27 @@ export interface RunMessage {
   /** A type in the catalog of the thread (shipped, or loaded from behaviorModules). */
   type: string;
   config: unknown;
+  /** The first part of the class: all of it when it fits in one part (see StudentsMessage). */
   students: Submission[];
+  /** Parts the class comes in: this message's, then `parts - 1` StudentsMessages, in order. */
+  parts: number;
   /** Int32Array(1) over shared memory: 0 while running, else a STOP_* code. */
   stopFlag: SharedArrayBuffer;
 }
+
+/**
+ * A further part of a run's class. A large class is not sent in one message: cloning it (tens
+ * of MB) blocks the sender's event loop, where a cancel has to be noticed, and the thread, which
+ * cannot check its stop flag while it deserializes. Parts keep each clone short on both sides.
+ */
+export interface StudentsMessage {
+  kind: 'students';
+  runId: number;
+  part: Submission[];
+}
+
+/** Messages from the runner to a thread. */
+export type RunnerMessage = RunMessage | StudentsMessage;
 
 export const STOP_NONE = 0;
 export const STOP_CANCEL = 1;
