@@ -3,12 +3,14 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import bytes from 'bytes';
 import { AppModule, WorkerModule } from './app.module';
-import { applyHttpSecurity } from './auth/http-security';
+import { applyHttpSecurity, SECURITY_HEADERS } from './auth/http-security';
 import { answerLegacyPaths, rewriteLegacyPath } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
 import { answerClientError } from './common/client-error';
+import { errorPhrase } from './common/http-exception.filter';
 import { acceptJsonBodies } from './common/json-body';
 import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
@@ -39,6 +41,20 @@ function serverAdapter(config: AppConfig): FastifyAdapter {
     requestTimeout: 300_000,
     rewriteUrl: rewriteLegacyPath,
     clientErrorHandler: answerClientError,
+    // A path Fastify cannot decode (`%ZZ`) is refused before any hook runs: answered here in
+    // the one error shape, with the headers every other answer carries.
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      const status =
+        error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
+      void reply
+        .headers({ ...SECURITY_HEADERS, 'X-Request-Id': req.id })
+        .code(status)
+        .send({
+          statusCode: status,
+          error: errorPhrase(status),
+          message: 'The request path is not valid: a percent-encoded sequence does not decode',
+        });
+    },
   });
 }
 

@@ -14,9 +14,7 @@ import { Role, ROLES } from './principal';
  * from a service that (in development) only speaks http.
  */
 export function applyHttpSecurity(app: NestFastifyApplication, config: AppConfig): void {
-  const headers = securityHeaders({
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
+  const headers = SECURITY_HEADERS;
   app
     .getHttpAdapter()
     .getInstance()
@@ -59,6 +57,11 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   if (!done) throw new Error('helmet did not set its headers synchronously');
   return headers;
 }
+
+/** The headers every answer carries (see applyHttpSecurity). */
+export const SECURITY_HEADERS = securityHeaders({
+  contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+});
 
 export const BEARER_SCHEME = 'bearer';
 

@@ -54,17 +54,26 @@ export function domainErrorStatus(error: DomainError): number {
   return 500;
 }
 
-/** What Fastify raises for a request it refuses before a route runs (FST_ERR_*). */
-interface ServerError {
-  code: string;
-  statusCode: number;
-  message: string;
-}
+const TOO_LARGE = 'The request body is larger than this service accepts (see MAX_BODY_SIZE)';
+const NOT_JSON = 'Request bodies must be JSON (Content-Type: application/json)';
 
-function isServerError(err: unknown): err is ServerError {
-  if (typeof err !== 'object' || err === null) return false;
-  const { code, statusCode } = err as Partial<ServerError>;
-  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number';
+/**
+ * The client-error status an error from the HTTP layer carries (Fastify's FST_ERR_*, a static
+ * file refused, a body the client stopped sending), or null: such errors are the request's
+ * fault and answered as such, never as a 500 with a stack trace in the logs.
+ */
+function clientStatus(err: unknown): number | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const { statusCode, status, code, message } = err as {
+    statusCode?: unknown;
+    status?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
+  // The client closed the connection before its body arrived: nobody reads the answer.
+  if (code === 'ECONNRESET' || message === 'aborted') return 400;
+  const given = typeof statusCode === 'number' ? statusCode : status;
+  return typeof given === 'number' && given >= 400 && given < 500 ? given : null;
 }
 
 /** Turns every error into `{statusCode, error, message, ...}`; nothing leaves as a bare 500. */
@@ -92,34 +101,25 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError)
       return [domainErrorStatus(exception), exception.message, exception.extras];
     if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      const message = httpExceptionMessage(body, exception.message);
+      const status = exception.getStatus();
+      const message = httpExceptionMessage(exception.getResponse(), exception.message);
       // Nest turns JSON.parse's SyntaxError into a bare 400 carrying only the parser's words.
-      if (
-        exception.getStatus() === 400 &&
-        /JSON/.test(message) &&
-        !/ must | should /.test(message)
-      ) {
+      if (status === 400 && /JSON/.test(message) && !/ must | should /.test(message)) {
         return [400, `The request body is not valid JSON: ${message}`, {}];
       }
-      return [exception.getStatus(), message, {}];
+      // Fastify's own refusals, which Nest hands over as HttpExceptions (ours are DomainErrors).
+      if (status === 413) return [413, TOO_LARGE, {}];
+      if (status === 415) return [415, NOT_JSON, {}];
+      return [status, message, {}];
     }
     // JSON.parse's own words, from the body parser (common/json-body.ts).
     if (exception instanceof SyntaxError)
       return [400, `The request body is not valid JSON: ${exception.message}`, {}];
-    if (isServerError(exception)) {
-      if (exception.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return [
-          413,
-          'The request body is larger than this service accepts (see MAX_BODY_SIZE)',
-          {},
-        ];
-      }
-      if (exception.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return [415, 'Request bodies must be JSON (Content-Type: application/json)', {}];
-      }
-      const status = exception.statusCode;
-      return [status >= 400 && status < 500 ? status : 400, exception.message, {}];
+    const status = clientStatus(exception);
+    if (status !== null) {
+      if (status === 413) return [413, TOO_LARGE, {}];
+      if (status === 415) return [415, NOT_JSON, {}];
+      return [status, exception instanceof Error ? exception.message : errorPhrase(status), {}];
     }
     if (isRedisUnavailable(exception, this.redis)) {
       return [503, 'The task store (Redis) is not reachable right now; retry in a few seconds', {}];

@@ -66,5 +66,10 @@ export function acceptJsonBodies(server: FastifyInstance): void {
     }
   };
   server.addContentTypeParser('application/json', { parseAs: 'string' }, parse);
-  server.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/i, { parseAs: 'string' }, parse);
+  // Fastify tests this against the whole header, parameters (`; charset=utf-8`) included.
+  server.addContentTypeParser(
+    /^application\/[a-z0-9.+-]+\+json\s*(;.*)?$/i,
+    { parseAs: 'string' },
+    parse,
+  );
 }

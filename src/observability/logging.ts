@@ -114,6 +114,15 @@ export function logRequests(server: FastifyInstance, root: PinoInstance): void {
     }
     done();
   });
+  // A client that hangs up before its request is in gets a line too (no answer is sent).
+  server.addHook('onRequestAbort', (req, done) => {
+    const path = req.url.split('?')[0];
+    root.warn(
+      { reqId: req.id, req: { id: req.id, method: req.method, url: path } },
+      `${req.method} ${path}: the client closed the connection before its request was in`,
+    );
+    done();
+  });
 }
 
 type NestLevel = 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal';

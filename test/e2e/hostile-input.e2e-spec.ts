@@ -182,4 +182,33 @@ describe('Hostile input: always a 4xx, checked before validation (HTTP)', () => 
       .expect(400);
     expect(bad.body.message).toContain('not valid JSON');
   });
+
+  it('reads +json bodies with parameters, and names the limit past MAX_BODY_SIZE', async () => {
+    await t.http
+      .post('/api/page-deployments')
+      .set('content-type', 'application/vnd.example+json; charset=utf-8')
+      .send('{"title":"plus json","behaviors":{}}')
+      .expect(201);
+    const big = await t.http
+      .post('/api/page-deployments')
+      .set('content-type', 'application/json')
+      .send(`{"title":"${'x'.repeat(11 * 1024 * 1024)}","behaviors":{}}`)
+      .expect(413);
+    expect(big.body).toMatchObject({ ...shape, statusCode: 413 });
+    expect(big.body.message).toContain('MAX_BODY_SIZE');
+  });
+
+  it('answers a path that does not decode in the error shape, with the usual headers', async () => {
+    for (const path of [
+      '/api/page-deployments/%ZZ',
+      '/api/%E0%A4%A',
+      '/api/deploy/%ZZ/behaviors/trigger',
+    ]) {
+      const res = await t.http.get(path).expect(400);
+      expect(res.body).toMatchObject({ ...shape, statusCode: 400 });
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    }
+  });
 });

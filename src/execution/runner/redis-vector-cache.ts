@@ -17,6 +17,16 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1)
 for i = 1, #old do redis.call('UNLINK', ARGV[1] .. old[i]) end
 return #old`;
 
+/**
+ * How long a lookup waits for a client that is still making its first connection. A runner
+ * thread's client connects when the thread starts, and the thread's first run can come sooner
+ * (a busy machine, a trigger right after start): without the wait that run neither finds nor
+ * stores vectors (commands fail at once: no offline queue). A client that lost Redis is not
+ * waited for: the cache is skipped, as before.
+ */
+const FIRST_CONNECT_WAIT_MS = 2_000;
+const CONNECTING = new Set(['connecting', 'connect']);
+
 interface TrimScript {
   vectorCacheTrim(index: string, prefix: string, maxKeys: number): Promise<number>;
 }
@@ -29,6 +39,7 @@ interface TrimScript {
  */
 export class RedisVectorCache implements VectorCache {
   private readonly redis: Redis & TrimScript;
+  private firstConnectSettled = false;
 
   constructor(
     redis: Redis,
@@ -43,6 +54,22 @@ export class RedisVectorCache implements VectorCache {
     this.redis = redis as Redis & TrimScript;
   }
 
+  private async connected(): Promise<void> {
+    if (this.firstConnectSettled || !CONNECTING.has(this.redis.status)) return;
+    const redis = this.redis;
+    await new Promise<void>((resolve) => {
+      // Ready, or the first attempt failed (then the cache is skipped until Redis is back).
+      const done = () => {
+        clearTimeout(timer);
+        for (const event of ['ready', 'error', 'close', 'end']) redis.off(event, done);
+        this.firstConnectSettled = true;
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS);
+      for (const event of ['ready', 'error', 'close', 'end']) redis.once(event, done);
+    });
+  }
+
   private key(providerId: string, text: string): string {
     return `${this.providerKey(providerId)}:${textHash(text)}`;
   }
@@ -54,6 +81,7 @@ export class RedisVectorCache implements VectorCache {
 
   async get(providerId: string, texts: readonly string[]): Promise<(Float32Array | null)[]> {
     if (texts.length === 0) return [];
+    await this.connected();
     const out: (Float32Array | null)[] = [];
     for (let i = 0; i < texts.length; i += 1000) {
       const chunk = texts.slice(i, i + 1000);
@@ -77,6 +105,7 @@ export class RedisVectorCache implements VectorCache {
     vectors: readonly Float32Array[],
   ): Promise<void> {
     if (this.maxKeys === 0) return;
+    await this.connected();
     const now = Date.now();
     for (let i = 0; i < texts.length; i += 1000) {
       const pipeline = this.redis.pipeline();

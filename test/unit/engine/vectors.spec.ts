@@ -65,6 +65,30 @@ describe('vector cache in Redis', () => {
     expect(other.embedded).toHaveLength(texts.length); // another provider's vectors are not reused
   });
 
+  it('waits for a client still making its first connection, so a first run stores and counts', async () => {
+    // As a runner thread's client: no offline queue, used right after it was made.
+    const fresh = new Redis(testRedisUrl(), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const lookups: [number, number][] = [];
+    try {
+      const cache = new RedisVectorCache(
+        fresh,
+        (id) => `${prefix}:fresh:${id}`,
+        100,
+        (h, m) => lookups.push([h, m]),
+      );
+      expect(fresh.status).not.toBe('ready');
+      expect(await cache.get('p', ['one', 'two'])).toEqual([null, null]);
+      await cache.set('p', ['one'], [Float32Array.from([1, 2])]);
+      expect(Array.from((await cache.get('p', ['one']))[0] ?? [])).toEqual([1, 2]);
+      expect(lookups).toEqual([
+        [0, 2],
+        [1, 0],
+      ]);
+    } finally {
+      fresh.disconnect();
+    }
+  });
+
   it('keeps at most its budget of vectors per provider, dropping the oldest', async () => {
     const cache = new RedisVectorCache(redis, (id) => `${prefix}:${id}`, 5);
     const vec = (i: number) => new Float32Array([i, i + 1]);
