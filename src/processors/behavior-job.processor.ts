@@ -3,6 +3,7 @@ import { WORKER_METADATA } from '@nestjs/bullmq/dist/bull.constants';
 import { BeforeApplicationShutdown } from '@nestjs/common';
 import { Job, WaitingError, WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { redisOptionsFromUrl } from '../config/redis-url';
 import { ExecutionService, REQUEUE } from '../execution/execution.service';
 import { CurrentTask, WorkerRegistry } from '../observability/worker-registry';
 import { JobName, QueueName, RunBehaviorPayload } from '../queue/jobs';
@@ -42,11 +43,14 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
     // (after this constructor, before the worker exists).
     const options: WorkerOptions = {
       ...(Reflect.getMetadata(WORKER_METADATA, new.target) as WorkerOptions | undefined),
+      // The worker's own connection: the queue's (QueueModule) pipelines the commands of one
+      // tick, which suits producers and not a worker's blocking reads.
+      connection: redisOptionsFromUrl(config.redisUrl, config.redisTlsCa),
       concurrency,
       maxStalledCount: config.maxLostWorkers,
       stalledInterval: config.stalledIntervalMs,
       lockDuration: config.stalledIntervalMs,
-    } as WorkerOptions;
+    };
     Reflect.defineMetadata(WORKER_METADATA, options, new.target);
   }
 

@@ -21,7 +21,25 @@ import { ALL_QUEUES } from './jobs';
         };
       },
     }),
-    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+    // Producers (triggers, cancels, the dashboard) pipeline the commands sent in one tick into one
+    // write, as the service's own client does: BullMQ's add was one socket write per trigger.
+    // Workers get a plain connection of their own (BehaviorJobProcessor), as @nestjs/bullmq
+    // would otherwise hand them this one.
+    BullModule.registerQueueAsync(
+      ...ALL_QUEUES.map((name) => ({
+        name,
+        inject: [ConfigService],
+        useFactory: (config: TypedConfigService) => {
+          const app = appConfigOf(config);
+          return {
+            connection: {
+              ...redisOptionsFromUrl(app.redisUrl, app.redisTlsCa),
+              enableAutoPipelining: true,
+            },
+          };
+        },
+      })),
+    ),
   ],
   providers: [BehaviorQueue, CancelBus],
   exports: [BehaviorQueue, CancelBus, BullModule],
