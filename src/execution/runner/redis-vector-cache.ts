@@ -65,7 +65,7 @@ export class RedisVectorCache implements VectorCache {
         this.firstConnectSettled = true;
         resolve();
       };
-      const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS);
+      const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS).unref();
       for (const event of ['ready', 'error', 'close', 'end']) redis.once(event, done);
     });
   }
