@@ -10,7 +10,7 @@ import { applyHttpSecurity, SECURITY_HEADERS } from './auth/http-security';
 import { answerLegacyPaths, rewriteLegacyPath } from './behaviors/legacy-paths';
 import { loadBehaviorModules } from './engine/catalog';
 import { answerClientError } from './common/client-error';
-import { errorPhrase } from './common/http-exception.filter';
+import { errorBody } from './common/http-exception.filter';
 import { acceptJsonBodies } from './common/json-body';
 import { JsonLimitsPipe, MAX_KEY_LENGTH } from './common/json-limits';
 import { createValidationPipe } from './common/validation';
@@ -49,11 +49,12 @@ function serverAdapter(config: AppConfig): FastifyAdapter {
       void reply
         .headers({ ...SECURITY_HEADERS, 'X-Request-Id': req.id })
         .code(status)
-        .send({
-          statusCode: status,
-          error: errorPhrase(status),
-          message: 'The request path is not valid: a percent-encoded sequence does not decode',
-        });
+        .send(
+          errorBody(
+            status,
+            'The request path is not valid: a percent-encoded sequence does not decode',
+          ),
+        );
     },
   });
 }

@@ -14,12 +14,11 @@ import { Role, ROLES } from './principal';
  * from a service that (in development) only speaks http.
  */
 export function applyHttpSecurity(app: NestFastifyApplication, config: AppConfig): void {
-  const headers = SECURITY_HEADERS;
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (_req, reply, done) => {
-      void reply.headers(headers);
+      void reply.headers(SECURITY_HEADERS);
       done();
     });
   if (config.corsOrigins.length > 0) {

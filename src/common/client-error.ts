@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { errorPhrase } from './http-exception.filter';
+import { errorBody, errorPhrase } from './http-exception.filter';
 
 /** Why Node's HTTP parser refused a request, before any route or filter could see it. */
 const PARSER_ANSWERS: Record<string, [number, string]> = {
@@ -24,7 +24,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
     400,
     'The request is not valid HTTP',
   ];
-  const body = JSON.stringify({ statusCode: status, error: errorPhrase(status), message });
+  const body = JSON.stringify(errorBody(status, message));
   socket.end(
     `HTTP/1.1 ${status} ${errorPhrase(status)}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

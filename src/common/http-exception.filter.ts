@@ -94,33 +94,32 @@ export class AllExceptionsFilter implements ExceptionFilter {
     void reply
       .headers(errorHeaders(exception))
       .code(status)
-      .send({ statusCode: status, error: errorPhrase(status), message, ...extras });
+      .send({ ...errorBody(status, message), ...extras });
   }
 
   private describe(exception: unknown): [number, string, ErrorExtras] {
     if (exception instanceof DomainError)
       return [domainErrorStatus(exception), exception.message, exception.extras];
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const message = httpExceptionMessage(exception.getResponse(), exception.message);
-      // Nest turns JSON.parse's SyntaxError into a bare 400 carrying only the parser's words.
-      if (status === 400 && /JSON/.test(message) && !/ must | should /.test(message)) {
-        return [400, `The request body is not valid JSON: ${message}`, {}];
-      }
-      // Fastify's own refusals, which Nest hands over as HttpExceptions (ours are DomainErrors).
-      if (status === 413) return [413, TOO_LARGE, {}];
-      if (status === 415) return [415, NOT_JSON, {}];
-      return [status, message, {}];
-    }
     // JSON.parse's own words, from the body parser (common/json-body.ts).
     if (exception instanceof SyntaxError)
       return [400, `The request body is not valid JSON: ${exception.message}`, {}];
-    const status = clientStatus(exception);
-    if (status !== null) {
-      if (status === 413) return [413, TOO_LARGE, {}];
-      if (status === 415) return [415, NOT_JSON, {}];
-      return [status, exception instanceof Error ? exception.message : errorPhrase(status), {}];
-    }
+    // Nest's exceptions, and Fastify's refusals (Nest hands those over as HttpExceptions too).
+    const status =
+      exception instanceof HttpException ? exception.getStatus() : clientStatus(exception);
+    if (status === null) return this.unexpected(exception);
+    // Only Fastify answers these two as HttpExceptions (ours are DomainErrors): in our words.
+    if (status === 413) return [413, TOO_LARGE, {}];
+    if (status === 415) return [415, NOT_JSON, {}];
+    const message =
+      exception instanceof HttpException
+        ? httpExceptionMessage(exception.getResponse(), exception.message)
+        : exception instanceof Error
+          ? exception.message
+          : errorPhrase(status);
+    return [status, message, {}];
+  }
+
+  private unexpected(exception: unknown): [number, string, ErrorExtras] {
     if (isRedisUnavailable(exception, this.redis)) {
       return [503, 'The task store (Redis) is not reachable right now; retry in a few seconds', {}];
     }
@@ -138,6 +137,14 @@ function errorHeaders(exception: unknown): Record<string, string> {
   if (exception instanceof RateLimitedError)
     return { 'Retry-After': String(exception.retryAfterSeconds) };
   return {};
+}
+
+/** The one error shape: `{statusCode, error, message}` (extras, when any, go beside it). */
+export function errorBody(
+  status: number,
+  message: string,
+): { statusCode: number; error: string; message: string } {
+  return { statusCode: status, error: errorPhrase(status), message };
 }
 
 /** The reason phrase of a status code, e.g. `Payload Too Large`. */

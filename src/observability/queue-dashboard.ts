@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticator } from '../auth/authenticator.service';
+import { errorBody } from '../common/http-exception.filter';
 import { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { ALL_QUEUES } from '../queue/jobs';
@@ -17,10 +18,7 @@ export const LOGIN_PATH = '/admin/login';
 const READS = new Set(['GET', 'HEAD']);
 
 function refuse(reply: FastifyReply, status: number, message: string, headers = {}) {
-  return reply
-    .code(status)
-    .headers(headers)
-    .send({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message });
+  return reply.code(status).headers(headers).send(errorBody(status, message));
 }
 
 /** Whether a browser asks for a page (HTML before JSON in its Accept), not a script for data. */
@@ -72,11 +70,11 @@ function dashboardAccess(
         );
       const json = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
       if (!json && req.headers.authorization === undefined) {
-        return reply.code(415).send({
-          statusCode: 415,
-          error: 'Unsupported Media Type',
-          message: `A ${req.method} must carry Content-Type: application/json or an Authorization header`,
-        });
+        return refuse(
+          reply,
+          415,
+          `A ${req.method} must carry Content-Type: application/json or an Authorization header`,
+        );
       }
     }
     return undefined;

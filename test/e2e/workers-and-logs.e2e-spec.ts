@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDeployment, startTestApp, TestApp, testConfig, waitForState } from '../support/app';
@@ -205,6 +206,52 @@ describe('Logs of an API process', () => {
         msg: expect.stringMatching(/^GET \/health\/live 200/),
       }),
     );
+  });
+});
+
+describe('A client that hangs up in the middle of its body', () => {
+  it('leaves a warn line, and no error or 5xx line', async () => {
+    const config = testConfig();
+    const port = await freePort();
+    const api = await startServiceProcess('main', {
+      REDIS_URL: config.redisUrl,
+      KEY_PREFIX: config.keyPrefix,
+      PORT: String(port),
+      EMBEDDED_WORKERS: 'false',
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            'POST /api/page-deployments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+              'Content-Length: 100\r\n\r\n{"title": "half',
+          );
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 100);
+        });
+        socket.on('error', reject);
+      });
+      // The service still answers, and its log says what happened.
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = api
+        .output()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as LogLine);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          msg: expect.stringMatching(/^POST \/api\/page-deployments: the client closed/),
+        }),
+      );
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+      expect(lines.filter((l) => / 5\d\d /.test(l.msg))).toEqual([]);
+    } finally {
+      await stopProcess(api);
+    }
   });
 });
 
