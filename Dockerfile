@@ -1,7 +1,8 @@
 # Build stage: full dependencies, compile with the Nest CLI (Swagger plugin, Lua assets).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+# .npmrc tells onnxruntime-node not to fetch its optional CUDA files during the install.
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 # Only the service's source: tests, benchmarks and examples never reach the image

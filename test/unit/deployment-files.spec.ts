@@ -118,6 +118,7 @@ describe('Dockerfile', () => {
       [
         'package.json',
         'package-lock.json',
+        '.npmrc',
         'nest-cli.json',
         'tsconfig.json',
         'tsconfig.build.json',

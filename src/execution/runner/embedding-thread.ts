@@ -1,12 +1,12 @@
 // Entry point of a helper thread that runs the sentence model for a behavior thread, so the
 // behavior thread stays free to see a cancel and two cores can embed at once.
 import { parentPort } from 'node:worker_threads';
-import { loadUseLite } from '../../engine/vectors/use-lite/model';
+import { loadUseLiteModel } from '../../engine/vectors/use-lite/runtime';
 import { EmbedReply, EmbedRequest } from './embedding-lanes';
 
 const port = parentPort;
 if (port === null) throw new Error('embedding-thread must run as a worker thread');
-const model = loadUseLite();
+const model = loadUseLiteModel();
 model.catch(() => undefined);
 
 port.on('message', (request: EmbedRequest) => {

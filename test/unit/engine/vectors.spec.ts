@@ -176,8 +176,8 @@ describe('the default model (USE lite, shipped in its npm package)', () => {
         groupConfig({ grouping_method: 'homogeneous', group_size: 3 }),
         students,
       );
-      expect(r.metadata.embedding_provider).toBe('use-lite-512');
       expect(r.metadata.embedding_fallback).toBeNull();
+      expect(r.metadata.embedding_provider).toBe('use-lite-512');
       expect(Object.values(r.groups).flat().sort()).toEqual(students.map((s) => s.name).sort());
       const redis = new Redis(testRedisUrl());
       const keys = await redis.keys(`${keyPrefix}:emb:use-lite-512:*`);

