@@ -150,6 +150,18 @@ export class DeploymentsRepository {
     return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /**
+   * The class as stored, for a run: each student's JSON as bytes, ordered by name as
+   * `allSubmissions` orders them. Nothing is parsed here: the runner thread does that (see
+   * `StoredClass`). Read as buffers, so no answer enters this heap as a string.
+   */
+  async storedClass(deploymentId: string): Promise<Uint8Array[]> {
+    const hash = await this.redis.hgetallBuffer(this.keys.submissions(deploymentId));
+    return Object.entries(hash)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, json]) => json);
+  }
+
   async removeSubmission(deploymentId: string, name: string): Promise<boolean> {
     return (await this.redis.hdel(this.keys.submissions(deploymentId), name)) === 1;
   }

@@ -15,9 +15,8 @@ import { taskLog } from '../tasks/task-log';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { TaskStore } from '../tasks/task.store';
 import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.types';
-import { Submission } from '../engine/types';
 import { QUEUE_RUNNER, SYNC_RUNNER } from './runner.provider';
-import { BehaviorRunner } from './runner/behavior-runner';
+import { BehaviorRunner, StoredClass } from './runner/behavior-runner';
 
 export type RunResult = Record<string, unknown> & {
   success: true;
@@ -181,20 +180,21 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const t0 = process.hrtime.bigint();
     this.stages.delete(taskId);
     // Read at run time, not at trigger time, so an edited config is what runs.
-    const [queued, deployment, students] = await Promise.all([
+    const [queued, deployment, stored] = await Promise.all([
       this.store.get(taskId),
       this.deployments.get(deploymentId),
-      this.deployments.allSubmissions(deploymentId),
+      this.deployments.storedClass(deploymentId),
     ]);
     if (queued === null || queued.deployment_id !== deploymentId) return { kind: 'skipped' };
+    const students: StoredClass = { kind: 'stored', students: stored };
 
-    const started = await this.lifecycle.start(taskId, students.length, Date.now() + this.leaseMs);
+    const started = await this.lifecycle.start(taskId, stored.length, Date.now() + this.leaseMs);
     if (started.outcome === 'missing' || started.outcome === 'terminal') return { kind: 'skipped' };
     const record: TaskRecord = {
       ...queued,
       lifecycle: 'running',
       started_at: startedAt.toISOString(),
-      input_student_count: students.length,
+      input_student_count: stored.length,
     };
     if (started.outcome === 'cancel') {
       const latest = await this.store.get(taskId);
@@ -217,9 +217,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
       startedAt.getTime() - Date.parse(queued.created_at),
     );
     this.logger.log(
-      { ...taskLog(record, 'started'), attempt: started.attempt, students: students.length },
+      { ...taskLog(record, 'started'), attempt: started.attempt, students: stored.length },
       `Task ${taskId} started: behavior ${record.behavior_number} (${behavior.type}) of ` +
-        `deployment ${record.deployment_id}, attempt ${started.attempt}, ${students.length} students`,
+        `deployment ${record.deployment_id}, attempt ${started.attempt}, ${stored.length} students`,
     );
     // The lease says this process is alive and working on the task; a crash lets it lapse.
     const renewal = setInterval(
@@ -246,7 +246,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
   private async runAndRecord(
     record: TaskRecord,
     behavior: { type: string; config: unknown },
-    students: Submission[],
+    students: StoredClass,
     runner: BehaviorRunner,
     signal: AbortSignal,
     attempt: number,

@@ -9,7 +9,9 @@ import {
   BehaviorRunner,
   DEFAULT_PARTS,
   RunnerOptions,
+  splitStoredClass,
   splitStudents,
+  StoredClass,
 } from '../../src/execution/runner/behavior-runner';
 import { RunnerMessage } from '../../src/execution/runner/protocol';
 
@@ -211,6 +213,24 @@ function spyOnPosts(onPost?: (message: RunnerMessage) => void): RunnerMessage[] 
   return posted;
 }
 
+describe('splitStoredClass', () => {
+  it('cuts within the bounds, and each part is a JSON array of exactly its students', () => {
+    const sent = classOf(10, 100);
+    const stored: StoredClass = {
+      kind: 'stored',
+      students: sent.map((s) => Buffer.from(JSON.stringify(s))),
+    };
+    const perStudent = stored.students[0].length;
+    const parts = splitStoredClass(stored, { maxChars: 3 * perStudent, maxStudents: 100 });
+    const decoded = parts.map((p) => JSON.parse(Buffer.from(p()).toString('utf8')) as Submission[]);
+    expect(decoded.map((d) => d.length)).toEqual([3, 3, 3, 1]);
+    expect(decoded.flat()).toEqual(sent);
+    expect(
+      splitStoredClass({ kind: 'stored', students: [] }, DEFAULT_PARTS).map((p) => p()),
+    ).toEqual([Uint8Array.from([0x5b, 0x5d])]);
+  });
+});
+
 describe('splitStudents', () => {
   const sizes = (parts: Submission[][]) => parts.map((p) => p.length);
 
@@ -262,9 +282,37 @@ describe('BehaviorRunner: handing a class to its thread', () => {
     const result = (await r.runAny('test_echo', {}, sent)) as EchoResult;
     expect(posted.map((m) => m.kind)).toEqual(['run', ...Array<string>(9).fill('students')]);
     expect(posted[0]).toMatchObject({ kind: 'run', parts: 10 });
-    const inOrder = posted.flatMap((m) => (m.kind === 'run' ? m.students : m.part));
+    const inOrder = posted.flatMap((m) => (m.kind === 'run' ? m.students : m.part) as Submission[]);
     expect(inOrder).toEqual(sent);
     expect(result.students).toEqual(sent);
+  });
+
+  it('hands a stored class over as JSON bytes in parts, transferred, and the behavior sees the students', async () => {
+    r = runner({ parts: { maxChars: 5_000, maxStudents: 1_000 } });
+    const posted = spyOnPosts();
+    const sent = classOf(40, 1_000);
+    const stored: StoredClass = {
+      kind: 'stored',
+      students: sent.map((s) => Buffer.from(JSON.stringify(s))),
+    };
+    const result = (await r.runAny('test_echo', {}, stored)) as EchoResult;
+    expect(posted[0]).toMatchObject({ kind: 'run', parts: 10 });
+    // Transferred, not copied: the sender's view of each part is detached once posted.
+    const bytes = posted.map((m) => (m.kind === 'run' ? m.students : m.part) as Uint8Array);
+    expect(bytes.every((b) => ArrayBuffer.isView(b) && b.byteLength === 0)).toBe(true);
+    expect(result.students).toEqual(sent);
+  });
+
+  it('fails a run whose stored class is not JSON, and keeps the thread', async () => {
+    r = runner();
+    await r.warm();
+    const stored: StoredClass = { kind: 'stored', students: [Buffer.from('{"name":')] };
+    const f = await failureOf(r.runAny('test_echo', {}, stored));
+    expect(f.kind).toBe('crashed');
+    expect(f.message).toMatch(/^The class could not be read/);
+    expect(r.threadCount).toBe(1);
+    const after = (await r.runAny('test_echo', {}, students)) as EchoResult;
+    expect(after.students).toEqual(students);
   });
 
   it('splits a class over a million characters with the default bounds', async () => {

@@ -72,3 +72,25 @@ describe('DeploymentsRepository.allSubmissions', () => {
     expect(events).toMatch(/^(turn )*parse parse parse( turn)*$/);
   });
 });
+
+describe('DeploymentsRepository.storedClass', () => {
+  it('gives each stored JSON untouched, in the order allSubmissions gives the students', async () => {
+    const subs = ['zoë', '__proto__', 'Ana', 'ana', 'b10', 'b9'].map((n) => submission(n, 50));
+    // As ioredis gives it: '__proto__' is an own key there, not the object's prototype.
+    const hash = Object.fromEntries(subs.map((s) => [s.name, Buffer.from(JSON.stringify(s))]));
+    const redis = {
+      hgetallBuffer: () => Promise.resolve(hash),
+      upsertSubmissions: () => {
+        throw new Error('not used');
+      },
+    };
+    const repo = new DeploymentsRepository(redis as unknown as Redis, new RedisKeys('t'));
+    const stored = await repo.storedClass('d');
+    const parsed = stored.map(
+      (b) => JSON.parse(Buffer.from(b).toString('utf8')) as StoredSubmission,
+    );
+    expect(parsed.map((s) => s.name)).toEqual(['Ana', '__proto__', 'ana', 'b10', 'b9', 'zoë']);
+    expect(parsed).toEqual([...subs].sort((a, b) => (a.name < b.name ? -1 : 1)));
+    expect(Buffer.from(stored[0]).toString('utf8')).toBe(JSON.stringify(subs[2]));
+  });
+});

@@ -4,7 +4,12 @@ import { Deployment, StoredSubmission } from '../../src/deployments/deployment.t
 import { DeploymentsRepository } from '../../src/deployments/deployments.repository';
 import { BehaviorFailure } from '../../src/engine/errors';
 import { ExecutionService } from '../../src/execution/execution.service';
-import { BehaviorRunner, RunHooks } from '../../src/execution/runner/behavior-runner';
+import {
+  BehaviorRunner,
+  ClassInput,
+  classSize,
+  RunHooks,
+} from '../../src/execution/runner/behavior-runner';
 import { CancelBus } from '../../src/queue/cancel-bus.service';
 import { RunBehaviorPayload } from '../../src/queue/jobs';
 import {
@@ -33,15 +38,16 @@ const STUDENTS: StoredSubmission[] = [
 
 const GROUPS = { Group1: ['ana@school.edu', 'ben@school.edu'] };
 
-class FakeDeployments implements Pick<DeploymentsRepository, 'get' | 'allSubmissions'> {
+class FakeDeployments implements Pick<DeploymentsRepository, 'get' | 'storedClass'> {
   deployment: Deployment | null = DEPLOYMENT;
 
   get(): Promise<Deployment | null> {
     return Promise.resolve(this.deployment);
   }
 
-  allSubmissions(): Promise<StoredSubmission[]> {
-    return Promise.resolve(this.deployment === null ? [] : STUDENTS);
+  storedClass(): Promise<Uint8Array[]> {
+    const students: StoredSubmission[] = this.deployment === null ? [] : STUDENTS;
+    return Promise.resolve(students.map((s) => Buffer.from(JSON.stringify(s))));
   }
 }
 
@@ -59,8 +65,8 @@ class FakeRunner implements Pick<BehaviorRunner, 'runAny'> {
   readonly runs: { type: string; config: unknown; students: number }[] = [];
   behave: () => Promise<unknown> = () => Promise.resolve({ groups: GROUPS });
 
-  runAny(type: string, config: unknown, students: unknown[], _hooks?: RunHooks): Promise<unknown> {
-    this.runs.push({ type, config, students: students.length });
+  runAny(type: string, config: unknown, students: ClassInput, _hooks?: RunHooks): Promise<unknown> {
+    this.runs.push({ type, config, students: classSize(students) });
     return this.behave();
   }
 }

@@ -11,6 +11,7 @@ import {
 import {
   RunMessage,
   StudentsMessage,
+  StudentsPart,
   STOP_CANCEL,
   STOP_NONE,
   STOP_SOFT_TIMEOUT,
@@ -56,6 +57,59 @@ function sizeOf(s: Submission): number {
   for (const [prompt, answer] of Object.entries(s.responses ?? {}))
     n += prompt.length + answer.length;
   return n;
+}
+
+/**
+ * A class as stored: each student's JSON (UTF-8), in the order the behavior gets them. The
+ * process that reads it never parses it: the bytes go to the thread, which does. For a class at
+ * the limit (60 MB of answers) this keeps ~120 MB of strings (the reply, then the parsed copy)
+ * out of the heap whose event loop must notice a cancel.
+ */
+export interface StoredClass {
+  kind: 'stored';
+  students: readonly Uint8Array[];
+}
+
+/** What a run is given: students, or a class as stored. */
+export type ClassInput = Submission[] | StoredClass;
+
+export function classSize(input: ClassInput): number {
+  return Array.isArray(input) ? input.length : input.students.length;
+}
+
+/**
+ * Cuts a stored class into parts within the same bounds (bytes standing for characters), each
+ * built only when it is sent, as the text of a JSON array in a buffer of its own to transfer.
+ */
+export function splitStoredClass(stored: StoredClass, limits: PartLimits): (() => Uint8Array)[] {
+  const { students } = stored;
+  const bounds: [number, number][] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < students.length; i++) {
+    const size = students[i].length;
+    if (i > start && (bytes + size > limits.maxChars || i - start >= limits.maxStudents)) {
+      bounds.push([start, i]);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  bounds.push([start, students.length]);
+  return bounds.map(([from, to]) => () => {
+    let length = 2 + Math.max(0, to - from - 1);
+    for (let i = from; i < to; i++) length += students[i].length;
+    const out = new Uint8Array(new ArrayBuffer(length));
+    let at = 0;
+    out[at++] = 0x5b; // [
+    for (let i = from; i < to; i++) {
+      if (i > from) out[at++] = 0x2c; // ,
+      out.set(students[i], at);
+      at += students[i].length;
+    }
+    out[at] = 0x5d; // ]
+    return out;
+  });
 }
 
 /** Cuts a class into parts, in order, each within the limits (at least one student each). */
@@ -145,7 +199,7 @@ export class BehaviorRunner {
   async runAny(
     type: string,
     config: unknown,
-    students: Submission[],
+    students: ClassInput,
     hooks: RunHooks = {},
   ): Promise<unknown> {
     const slot = await this.acquire(hooks.signal);
@@ -288,7 +342,7 @@ export class BehaviorRunner {
     slot: Slot,
     type: string,
     config: unknown,
-    students: Submission[],
+    students: ClassInput,
     hooks: RunHooks,
   ): Promise<unknown> {
     const { softLimitMs, hardLimitMs, cancelGraceMs } = this.options;
@@ -380,27 +434,37 @@ export class BehaviorRunner {
     run: ActiveRun,
     type: string,
     config: unknown,
-    students: Submission[],
+    students: ClassInput,
     stopFlag: SharedArrayBuffer,
   ): void {
-    const parts = splitStudents(students, this.options.parts ?? DEFAULT_PARTS);
+    const limits = this.options.parts ?? DEFAULT_PARTS;
+    const parts: (() => StudentsPart)[] = Array.isArray(students)
+      ? splitStudents(students, limits).map((p) => () => p)
+      : splitStoredClass(students, limits);
+    // A part in a buffer is transferred: the thread gets its memory, nothing is copied.
+    const post = (message: RunMessage | StudentsMessage, part: StudentsPart) =>
+      slot.worker.postMessage(
+        message,
+        ArrayBuffer.isView(part) ? [part.buffer as ArrayBuffer] : [],
+      );
+    const first = parts[0]();
     const message: RunMessage = {
       kind: 'run',
       runId: run.runId,
       type,
       config,
-      students: parts[0],
+      students: first,
       parts: parts.length,
       stopFlag,
     };
-    slot.worker.postMessage(message);
+    post(message, first);
     const sendFrom = (i: number): void => {
       if (i >= parts.length) return;
       setImmediate(() => {
         // Settled (the slot is free or taken by the next run) or asked to stop: send no more.
         if (slot.active !== run || run.stopCode !== STOP_NONE) return;
-        const next: StudentsMessage = { kind: 'students', runId: run.runId, part: parts[i] };
-        slot.worker.postMessage(next);
+        const part = parts[i]();
+        post({ kind: 'students', runId: run.runId, part }, part);
         sendFrom(i + 1);
       });
     };

@@ -9,6 +9,7 @@ import {
   RunMessage,
   RunnerMessage,
   StudentsMessage,
+  StudentsPart,
   STOP_CANCEL,
   STOP_NONE,
   STOP_SOFT_TIMEOUT,
@@ -38,6 +39,24 @@ function stoppedBeforeStart(runId: number, code: number): void {
   send({ kind: 'failed', runId, failure, aborted: true });
 }
 
+const utf8 = new TextDecoder();
+
+/** A part's students: a part read from storage comes as JSON bytes, parsed here. */
+function decode(part: StudentsPart): Submission[] {
+  return ArrayBuffer.isView(part) ? (JSON.parse(utf8.decode(part)) as Submission[]) : part;
+}
+
+/** A part that cannot be read fails its run (stored data that is not what was written). */
+function unreadable(runId: number, err: unknown): void {
+  const message = `The class could not be read: ${err instanceof Error ? err.message : String(err)}`;
+  send({
+    kind: 'failed',
+    runId,
+    failure: serialize(new BehaviorFailure('crashed', message)),
+    aborted: false,
+  });
+}
+
 /** A run whose class is still arriving in parts (one at a time: the runner sends one run). */
 interface Pending {
   message: RunMessage;
@@ -53,21 +72,35 @@ function begin(message: RunMessage): void {
   if (pending !== null) clearInterval(pending.poll);
   pending = null;
   const flag = new Int32Array(message.stopFlag);
+  let first: Submission[];
+  try {
+    first = decode(message.students);
+  } catch (err) {
+    unreadable(message.runId, err);
+    return;
+  }
   if (message.parts <= 1) {
-    start(message, message.students, flag);
+    start(message, first, flag);
     return;
   }
   const poll = setInterval(() => {
     const code = Atomics.load(flag, 0);
     if (code !== STOP_NONE) drop(code);
   }, 5);
-  pending = { message, flag, parts: [message.students], poll };
+  pending = { message, flag, parts: [first], poll };
 }
 
 function receive(message: StudentsMessage): void {
   // Parts of a run answered already (stopped while it was being sent) are let go.
   if (pending === null || message.runId !== pending.message.runId) return;
-  pending.parts.push(message.part);
+  try {
+    pending.parts.push(decode(message.part));
+  } catch (err) {
+    clearInterval(pending.poll);
+    unreadable(pending.message.runId, err);
+    pending = null;
+    return;
+  }
   // Checked after each part: queued parts are deserialized back to back, with no timer between.
   const code = Atomics.load(pending.flag, 0);
   if (code !== STOP_NONE) {

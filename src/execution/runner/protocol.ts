@@ -2,6 +2,12 @@ import { SerializedFailure } from '../../engine/errors';
 import { ProgressUpdate, Submission } from '../../engine/types';
 
 /**
+ * Students as they travel to a thread: objects, or, for a class read from storage, the UTF-8
+ * text of a JSON array of them, whose buffer is transferred (not copied) and parsed in the thread.
+ */
+export type StudentsPart = Submission[] | Uint8Array;
+
+/**
  * Messages between the runner and its threads. Stop requests do not travel as messages: a
  * busy thread would not read them. They are written to shared memory (see STOP_*), which the
  * behavior's checkpoint reads synchronously.
@@ -13,7 +19,7 @@ export interface RunMessage {
   type: string;
   config: unknown;
   /** The first part of the class: all of it when it fits in one part (see StudentsMessage). */
-  students: Submission[];
+  students: StudentsPart;
   /** Parts the class comes in: this message's, then `parts - 1` StudentsMessages, in order. */
   parts: number;
   /** Int32Array(1) over shared memory: 0 while running, else a STOP_* code. */
@@ -28,7 +34,7 @@ export interface RunMessage {
 export interface StudentsMessage {
   kind: 'students';
   runId: number;
-  part: Submission[];
+  part: StudentsPart;
 }
 
 /** Messages from the runner to a thread. */
