@@ -127,6 +127,35 @@ describe('BehaviorRunner', () => {
     expect(r.threadCount).toBe(1);
   });
 
+  it('answers a cancel that came after the last checkpoint as cancelled, without the result', async () => {
+    r = runner({ cancelGraceMs: 5_000 });
+    const controller = new AbortController();
+    const { hooks, started } = watched(controller.signal);
+    // Ignores the cancel and finishes well inside the grace: it returns a result nobody wants.
+    const run = r.runAny(
+      'test_sleep',
+      sleep({ honour_signal: false, duration_ms: 300 }),
+      [],
+      hooks,
+    );
+    await started;
+    controller.abort('Cancelled by a test');
+    const f = await failureOf(run);
+    expect(f.kind).toBe('cancelled');
+    expect(f.message).toBe('Cancelled by a test'); // not killed: it ended by itself
+    expect(r.threadCount).toBe(1);
+  });
+
+  it('keeps the result of a behavior that reached the soft limit after its last checkpoint', async () => {
+    r = runner({ softLimitMs: 100 });
+    const result = (await r.runAny(
+      'test_sleep',
+      sleep({ honour_signal: false, duration_ms: 300 }),
+      [],
+    )) as SleepResult;
+    expect(result.metadata.slept_ms).toBeGreaterThanOrEqual(300);
+  });
+
   it('kills a behavior that ignores a cancel once the grace period is over', async () => {
     r = runner({ cancelGraceMs: 300 });
     const controller = new AbortController();

@@ -158,6 +158,11 @@ async function run(message: RunMessage, students: Submission[], flag: Int32Array
   };
   try {
     const result = await behaviorDefinition(message.type).run(ctx);
+    // A cancel that came after the behavior's last checkpoint would be refused at the final
+    // write anyway (finish.lua); answering it here spares cloning, serializing and writing a
+    // result of megabytes first. A soft limit reached that late keeps the finished result.
+    if (Atomics.load(flag, 0) === STOP_CANCEL)
+      throw new BehaviorAbortedError(stopReason(STOP_CANCEL));
     send({ kind: 'done', runId: message.runId, result });
   } catch (err) {
     const aborted = err instanceof BehaviorAbortedError || controller.signal.aborted;
