@@ -34,6 +34,11 @@ const STOPPED_WORKER_STATUS =
 const LOST_WORKER_STATUS = 'Waiting to be retried: the worker running it stopped responding';
 const END_WRITE_RETRY_INTERVAL_MS = 250;
 
+/** A cancel request received for a task while this process runs it. */
+interface CancelRequest {
+  reason: string | null;
+}
+
 /** Aborting a run with this reason hands the task back to its queue instead of failing it. */
 export const REQUEUE = Symbol('requeue');
 
@@ -156,10 +161,16 @@ export class ExecutionService implements BeforeApplicationShutdown {
     signal: AbortSignal,
     onCancel: (reason: string) => void,
   ): Promise<ExecutionOutcome> {
-    // This process runs the task: cancel requests published for it are ours to act on.
-    const unregister = this.bus.register(taskId, onCancel);
+    // This process runs the task: cancel requests published for it are ours to act on. The
+    // request is remembered too: its record already says cancelled-requested, so a result that
+    // arrives after it can only be refused, and is dropped without being written.
+    const cancel: CancelRequest = { reason: null };
+    const unregister = this.bus.register(taskId, (reason) => {
+      cancel.reason = reason;
+      onCancel(reason);
+    });
     try {
-      return await this.execute({ taskId, deploymentId }, runner, signal);
+      return await this.execute({ taskId, deploymentId, cancel }, runner, signal);
     } finally {
       unregister();
     }
@@ -171,7 +182,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
   }
 
   private async execute(
-    task: { taskId: string; deploymentId: string },
+    task: { taskId: string; deploymentId: string; cancel: CancelRequest },
     runner: BehaviorRunner,
     signal: AbortSignal,
   ): Promise<ExecutionOutcome> {
@@ -236,6 +247,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       return await this.runAndRecord(record, behavior, students, runner, signal, started.attempt, {
         startedAt,
         t0,
+        cancel: task.cancel,
       });
     } finally {
       clearInterval(renewal);
@@ -250,10 +262,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     runner: BehaviorRunner,
     signal: AbortSignal,
     attempt: number,
-    clock: { startedAt: Date; t0: bigint },
+    clock: { startedAt: Date; t0: bigint; cancel: CancelRequest },
   ): Promise<ExecutionOutcome> {
     const taskId = record.id;
-    const { startedAt, t0 } = clock;
+    const { startedAt, t0, cancel } = clock;
     let output: unknown;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
@@ -277,6 +289,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
       return this.fail(record, failure);
     }
 
+    // Cancelled after the behavior's last checkpoint: the final write would refuse the result.
+    if (cancel.reason !== null)
+      return this.fail(record, new BehaviorFailure('cancelled', cancel.reason));
     this.reportProgress(record, 90, 'saving', 'Saving results...');
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
     const result: RunResult = {

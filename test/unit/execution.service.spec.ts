@@ -53,9 +53,11 @@ class FakeDeployments implements Pick<DeploymentsRepository, 'get' | 'storedClas
 
 class FakeBus implements Pick<CancelBus, 'register'> {
   readonly registered = new Set<string>();
+  readonly handlers = new Map<string, (reason: string) => void>();
 
-  register(taskId: string): () => void {
+  register(taskId: string, handler: (reason: string) => void): () => void {
     this.registered.add(taskId);
+    this.handlers.set(taskId, handler);
     return () => this.registered.delete(taskId);
   }
 }
@@ -147,6 +149,24 @@ describe('ExecutionService', () => {
     expect(tasks.successes).toEqual([]);
     const stored = await tasks.get('t1');
     expect(stored).toMatchObject({ lifecycle: 'cancelled', result: null });
+  });
+
+  it('drops a result that arrives after this process received a cancel for the task, without writing it', async () => {
+    const { tasks, bus, runner, runJob } = setup();
+    const succeed = jest.spyOn(tasks, 'succeed');
+    runner.behave = () => {
+      // Past the last checkpoint: the request is recorded, then its message reaches this process.
+      tasks.set('t1', { cancel_reason: 'Cancelled by a cancel request' });
+      bus.handlers.get('t1')?.('Cancelled by a cancel request');
+      return Promise.resolve({ groups: GROUPS });
+    };
+
+    const outcome = await runJob();
+
+    expect(outcome).toMatchObject({ kind: 'failed', failure: { kind: 'cancelled' } });
+    expect(succeed).not.toHaveBeenCalled(); // the megabytes of a large result are never sent
+    expect(tasks.failures.map((f) => f.failure.message)).toEqual(['Cancelled by a cancel request']);
+    expect(await tasks.get('t1')).toMatchObject({ lifecycle: 'cancelled', result: null });
   });
 
   it('fails a task as input when its deployment was deleted before it started', async () => {
