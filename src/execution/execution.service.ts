@@ -290,6 +290,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
     }
 
     // Cancelled after the behavior's last checkpoint: the final write would refuse the result.
+    // One turn of the event loop first: a large result arrives as one long message, and a cancel
+    // that came meanwhile is still waiting behind it to be read.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (cancel.reason !== null)
       return this.fail(record, new BehaviorFailure('cancelled', cancel.reason));
     this.reportProgress(record, 90, 'saving', 'Saving results...');
