@@ -19,6 +19,7 @@ import { GroupingMethod, Submission } from '../src/engine/types';
 import { Embedder, lexicalEmbedder, providerEmbedder } from '../src/engine/vectors/embedder';
 import { lexicalVectors } from '../src/engine/vectors/lexical';
 import { Matrix, normalizeRows } from '../src/engine/vectors/matrix';
+import { loadUseLite } from '../src/engine/vectors/use-lite/model';
 import { UseLiteProvider } from '../src/engine/vectors/use-lite/provider';
 import { VectorCache } from '../src/engine/vectors/vector-cache';
 import { helperLanes } from '../src/execution/runner/embedding-lanes';
@@ -266,6 +267,13 @@ async function modelRate(n: number, kind: string, path: string) {
     const model = await initModel(modelSource);
     embed = (b) => model.embed(b);
     batch = 32;
+  } else if (path === 'fallback') {
+    // The TFJS WASM runtime the service falls back to where onnxruntime-node cannot load.
+    const wasm = await loadUseLite();
+    const provider = new UseLiteProvider(() =>
+      Promise.resolve([{ tokenBudget: 512, embedTokens: (t) => wasm.embedTokens(t) }]),
+    );
+    embed = (b) => provider.embed(b, new AbortController().signal);
   } else {
     const provider = new UseLiteProvider(helperLanes(path === 'two threads' ? 2 : 1));
     embed = (b) => provider.embed(b, new AbortController().signal);
@@ -315,7 +323,7 @@ function main(): void {
     '| answers | path | answers/s (wall), median (range) | CPU ms per answer (all threads), median | load | peak RSS |\n|---|---|---|---|---|---|',
   );
   for (const [kind, n, label] of PARTS.includes('rates') ? RATE_CASES : []) {
-    const paths = ['package', 'one thread', 'two threads'].filter(
+    const paths = ['package', 'fallback', 'one thread', 'two threads'].filter(
       (p) => !(process.env.BENCH_SKIP_PACKAGE && p === 'package'),
     );
     const runs = new Map<string, Rate[]>(paths.map((p) => [p, []]));
@@ -327,7 +335,7 @@ function main(): void {
       const rs = runs.get(path)!;
       const rates = rs.map((x) => x.rate);
       console.log(
-        `| ${n} ${label} | ${path === 'package' ? "today's (package tokenizer, TFJS 4.5, batches of 32)" : `ours, ${path}`} | ${median(rates).toFixed(1)} (${Math.min(...rates).toFixed(1)}-${Math.max(...rates).toFixed(1)}) | ${median(rs.map((x) => x.cpuPerAnswerMs)).toFixed(2)} | ${rs.map((x) => x.load).join(', ')} | ${Math.max(...rs.map((x) => x.peakMb))} MB |`,
+        `| ${n} ${label} | ${path === 'package' ? "today's (package tokenizer, TFJS 4.5, batches of 32)" : path === 'fallback' ? 'ours on the TFJS 4.22 WASM fallback, in-process' : `ours (ONNX Runtime), ${path}`} | ${median(rates).toFixed(1)} (${Math.min(...rates).toFixed(1)}-${Math.max(...rates).toFixed(1)}) | ${median(rs.map((x) => x.cpuPerAnswerMs)).toFixed(2)} | ${rs.map((x) => x.load).join(', ')} | ${Math.max(...rs.map((x) => x.peakMb))} MB |`,
       );
     }
   }
