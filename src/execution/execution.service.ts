@@ -166,7 +166,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
     // arrives after it can only be refused, and is dropped without being written.
     const cancel: CancelRequest = { reason: null };
     const unregister = this.bus.register(taskId, (reason) => {
-      cancel.reason = reason;
+      cancel.reason ??= reason; // the first request's reason is the one the record keeps
       onCancel(reason);
     });
     try {
@@ -273,6 +273,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
       this.reportProgress(record, 30, 'execution', 'Executing behavior...');
       output = await runner.runAny(behavior.type, behavior.config, students, {
         signal,
+        // A shutdown stops the behavior, but a result it already has is still saved.
+        isInterruption: (reason) => reason === REQUEUE || reason === INTERRUPTED_BY_SHUTDOWN,
         onProgress: (u) => this.reportProgress(record, u.progress, u.stage as TaskStage, u.status),
       });
     } catch (err) {
@@ -290,9 +292,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     }
 
     // Cancelled after the behavior's last checkpoint: the final write would refuse the result.
-    // One turn of the event loop first: a large result arrives as one long message, and a cancel
-    // that came meanwhile is still waiting behind it to be read.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Two turns of the event loop first: a large result arrives as one long message, and a
+    // socket that became readable meanwhile is read only at the next turn's poll phase. Best
+    // effort: a cancel read later is still refused by the final write (finish.lua).
+    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
     if (cancel.reason !== null)
       return this.fail(record, new BehaviorFailure('cancelled', cancel.reason));
     this.reportProgress(record, 90, 'saving', 'Saving results...');

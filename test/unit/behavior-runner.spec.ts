@@ -146,6 +146,20 @@ describe('BehaviorRunner', () => {
     expect(r.threadCount).toBe(1);
   });
 
+  it('keeps the result of a behavior interrupted (not cancelled) after its last checkpoint', async () => {
+    r = runner({ cancelGraceMs: 5_000 });
+    const controller = new AbortController();
+    const { hooks, started } = watched(controller.signal);
+    const run = r.runAny('test_sleep', sleep({ honour_signal: false, duration_ms: 300 }), [], {
+      ...hooks,
+      isInterruption: (reason) => reason === 'shutting down',
+    });
+    await started;
+    controller.abort('shutting down');
+    const result = (await run) as SleepResult;
+    expect(result.metadata.slept_ms).toBeGreaterThanOrEqual(300);
+  });
+
   it('keeps the result of a behavior that reached the soft limit after its last checkpoint', async () => {
     r = runner({ softLimitMs: 100 });
     const result = (await r.runAny(
@@ -329,6 +343,8 @@ describe('BehaviorRunner: handing a class to its thread', () => {
     // Transferred, not copied: the sender's view of each part is detached once posted.
     const bytes = posted.map((m) => (m.kind === 'run' ? m.students : m.part) as Uint8Array);
     expect(bytes.every((b) => ArrayBuffer.isView(b) && b.byteLength === 0)).toBe(true);
+    // Each part had a buffer of its own: the stored students' buffers were never given away.
+    expect(stored.students.every((b) => b.byteLength > 0)).toBe(true);
     expect(result.students).toEqual(sent);
   });
 

@@ -155,9 +155,10 @@ describe('ExecutionService', () => {
     const { tasks, bus, runner, runJob } = setup();
     const succeed = jest.spyOn(tasks, 'succeed');
     runner.behave = () => {
-      // Past the last checkpoint: the request is recorded, then its message reaches this process.
+      // Past the last checkpoint: the request is recorded, and its message reaches this process
+      // just after the result does (it was waiting behind it).
       tasks.set('t1', { cancel_reason: 'Cancelled by a cancel request' });
-      bus.handlers.get('t1')?.('Cancelled by a cancel request');
+      setImmediate(() => bus.handlers.get('t1')?.('Cancelled by a cancel request'));
       return Promise.resolve({ groups: GROUPS });
     };
 

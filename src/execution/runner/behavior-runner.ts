@@ -13,6 +13,7 @@ import {
   StudentsMessage,
   StudentsPart,
   STOP_CANCEL,
+  STOP_INTERRUPT,
   STOP_NONE,
   STOP_SOFT_TIMEOUT,
   ThreadMessage,
@@ -134,6 +135,11 @@ export function splitStudents(students: readonly Submission[], limits: PartLimit
 export interface RunHooks {
   /** Aborting it cancels the run; its reason becomes the failure message. */
   signal?: AbortSignal;
+  /**
+   * Abort reasons that interrupt rather than cancel (a shutdown): the behavior still stops at its
+   * next checkpoint, but one that has already finished keeps its result. A cancel drops it.
+   */
+  isInterruption?: (reason: unknown) => boolean;
   onProgress?: (update: ProgressUpdate) => void;
 }
 
@@ -384,7 +390,7 @@ export class BehaviorRunner {
       };
       const onAbort = () => {
         run.cancelReason = String(hooks.signal?.reason ?? 'Cancelled');
-        requestStop(STOP_CANCEL);
+        requestStop(hooks.isInterruption?.(hooks.signal?.reason) ? STOP_INTERRUPT : STOP_CANCEL);
         arm(
           () =>
             kill(
@@ -403,7 +409,7 @@ export class BehaviorRunner {
 
       void slot.ready.then(() => {
         if (settled) return;
-        if (run.stopCode === STOP_CANCEL) {
+        if (run.stopCode === STOP_CANCEL || run.stopCode === STOP_INTERRUPT) {
           run.settle({ failure: new BehaviorFailure('cancelled', run.cancelReason) });
           return;
         }

@@ -11,6 +11,7 @@ import {
   StudentsMessage,
   StudentsPart,
   STOP_CANCEL,
+  STOP_INTERRUPT,
   STOP_NONE,
   STOP_SOFT_TIMEOUT,
   ThreadMessage,
@@ -30,7 +31,8 @@ function send(message: ThreadMessage): void {
 const services = threadServices(settings, (hits, misses) => send({ kind: 'cache', hits, misses }));
 
 function stopReason(code: number): string {
-  return code === STOP_SOFT_TIMEOUT ? 'soft_timeout' : code === STOP_CANCEL ? 'cancelled' : '';
+  if (code === STOP_SOFT_TIMEOUT) return 'soft_timeout';
+  return code === STOP_CANCEL || code === STOP_INTERRUPT ? 'cancelled' : '';
 }
 
 /** The answer to a run stopped before its behavior started: what a checkpoint would give. */
@@ -160,7 +162,7 @@ async function run(message: RunMessage, students: Submission[], flag: Int32Array
     const result = await behaviorDefinition(message.type).run(ctx);
     // A cancel that came after the behavior's last checkpoint would be refused at the final
     // write anyway (finish.lua); answering it here spares cloning, serializing and writing a
-    // result of megabytes first. A soft limit reached that late keeps the finished result.
+    // result of megabytes first. A soft limit or a shutdown reached that late keeps the result.
     if (Atomics.load(flag, 0) === STOP_CANCEL)
       throw new BehaviorAbortedError(stopReason(STOP_CANCEL));
     send({ kind: 'done', runId: message.runId, result });

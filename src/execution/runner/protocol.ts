@@ -43,6 +43,8 @@ export type RunnerMessage = RunMessage | StudentsMessage;
 export const STOP_NONE = 0;
 export const STOP_CANCEL = 1;
 export const STOP_SOFT_TIMEOUT = 2;
+/** Stop at the next checkpoint, but a behavior that has already finished keeps its result. */
+export const STOP_INTERRUPT = 3;
 
 export type ThreadMessage =
   | { kind: 'ready' }

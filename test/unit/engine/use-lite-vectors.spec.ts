@@ -48,12 +48,12 @@ const TEXTS = [
   'Deux langues, 日本語 and emoji 😀 together.',
 ];
 
-/** 500 different answers of 1-60 words, made by mixing the fixture's words. */
+/** 200 different answers of 1-60 words, made by mixing the fixture's words. */
 function manyAnswers(): string[] {
   const words = CLASS.flatMap((s) => s.text.split(/\s+/));
   let seed = 11;
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: 500 }, () =>
+  return Array.from({ length: 200 }, () =>
     Array.from(
       { length: 1 + Math.floor(next() * 60) },
       () => words[Math.floor(next() * words.length)],
@@ -72,7 +72,7 @@ describe('USE lite vectors', () => {
     expect(Math.min(...cos)).toBeGreaterThanOrEqual(0.99999);
   }, 120_000);
 
-  it('are the same on ONNX Runtime and on the TFJS WASM fallback, on 500 answers', async () => {
+  it('are the same on ONNX Runtime and on the TFJS WASM fallback, on 200 answers', async () => {
     const texts = manyAnswers();
     const wasm = await loadUseLite();
     const fallback = new UseLiteProvider(() =>
@@ -83,6 +83,7 @@ describe('USE lite vectors', () => {
       await new UseLiteProvider().embed(texts, signal),
       await fallback.embed(texts, signal),
     ];
+    expect(nativeRuntimeFailure()).toBeNull(); // ONNX Runtime against TFJS, not TFJS twice
     const cos = cosines(native, onWasm);
     expect(cos).toHaveLength(texts.length);
     expect(Math.min(...cos)).toBeGreaterThanOrEqual(0.99999);

@@ -11,9 +11,10 @@ import { buildUseLiteOnnx } from './onnx-graph';
 /**
  * Universal Sentence Encoder lite on ONNX Runtime's native CPU kernels (`onnxruntime-node`, whose
  * npm package ships the binaries). Its matrix products run about five times faster than TFJS's
- * WASM kernels on the same core (AVX2/AVX-512 against 128-bit WASM SIMD), and a run executes on
- * ONNX Runtime's own thread, so the calling thread's event loop stays free while it works.
- * The graph is built in memory from the TFJS model's weights (see `onnx-graph.ts`).
+ * WASM kernels on the same core (AVX2/AVX-512 against 128-bit WASM SIMD). A run is a synchronous
+ * native call on the calling thread (the binding only defers it by a `setImmediate`), so the
+ * service runs the model in helper threads. The graph is built in memory from the TFJS model's
+ * weights (see `onnx-graph.ts`).
  */
 export async function loadUseLiteOnnx(threads = 1): Promise<UseLiteModel> {
   // Loaded here, not at the top: the native module is needed only where vectors are computed.

@@ -6,13 +6,18 @@ let nativeFailure: string | null = null;
 
 /**
  * The model, once per thread: on ONNX Runtime, or on TFJS WASM where ONNX Runtime's native module
- * cannot load (a platform its npm package has no binary for). Loaded on first use: either runtime
- * is several MB a thread need not load to start. Both give the same vectors.
+ * cannot load (a platform its npm package has no binary for). Both give the same vectors. The
+ * native module and TFJS are loaded on first use; a fallback is announced once per thread as a
+ * process warning on stderr, since vectors then cost five to eight times as much.
  */
 export function loadUseLiteModel(): Promise<UseLiteModel> {
   if (localModel === null) {
     localModel = loadUseLiteOnnx().catch(async (err: unknown) => {
       nativeFailure = err instanceof Error ? err.message : String(err);
+      process.emitWarning(
+        `The sentence model runs on TFJS WASM, not ONNX Runtime: ${nativeFailure}`,
+        'EmbeddingRuntimeWarning',
+      );
       return (await import('./model')).loadUseLite();
     });
     localModel.catch(() => (localModel = null));
