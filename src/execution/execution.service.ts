@@ -262,10 +262,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     runner: BehaviorRunner,
     signal: AbortSignal,
     attempt: number,
-    clock: { startedAt: Date; t0: bigint; cancel: CancelRequest },
+    context: { startedAt: Date; t0: bigint; cancel: CancelRequest },
   ): Promise<ExecutionOutcome> {
     const taskId = record.id;
-    const { startedAt, t0, cancel } = clock;
+    const { startedAt, t0, cancel } = context;
     let output: unknown;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
