@@ -34,6 +34,9 @@ const STOPPED_WORKER_STATUS =
 const LOST_WORKER_STATUS = 'Waiting to be retried: the worker running it stopped responding';
 const END_WRITE_RETRY_INTERVAL_MS = 250;
 
+/** From this many students a result is large enough (~100 kB) to take a while to arrive. */
+const LARGE_RESULT_FROM_STUDENTS = 1_000;
+
 /** A cancel request received for a task while this process runs it. */
 interface CancelRequest {
   reason: string | null;
@@ -292,10 +295,13 @@ export class ExecutionService implements BeforeApplicationShutdown {
     }
 
     // Cancelled after the behavior's last checkpoint: the final write would refuse the result.
-    // Two turns of the event loop first: a large result arrives as one long message, and a
-    // socket that became readable meanwhile is read only at the next turn's poll phase. Best
-    // effort: a cancel read later is still refused by the final write (finish.lua).
-    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+    // For a large class, two turns of the event loop first: its result arrives as one long
+    // message, and a socket that became readable meanwhile is read only at the next turn's poll
+    // phase. Not for a usual class, whose result is small: a synchronous run would wait behind
+    // whatever else the loop holds. Best effort: a cancel read later is still refused by the
+    // final write (finish.lua).
+    if (students.students.length >= LARGE_RESULT_FROM_STUDENTS)
+      await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
     if (cancel.reason !== null)
       return this.fail(record, new BehaviorFailure('cancelled', cancel.reason));
     this.reportProgress(record, 90, 'saving', 'Saving results...');

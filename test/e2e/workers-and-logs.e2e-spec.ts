@@ -122,18 +122,34 @@ interface LogLine {
   event?: string;
 }
 
+/** An API process of its own on a free port, on the test Redis, with `env` added. */
+async function startApiProcess(
+  env: Record<string, string> = {},
+): Promise<{ api: ServiceProcess; port: number }> {
+  const config = testConfig();
+  const port = await freePort();
+  const api = await startServiceProcess('main', {
+    REDIS_URL: config.redisUrl,
+    KEY_PREFIX: config.keyPrefix,
+    PORT: String(port),
+    ...env,
+  });
+  return { api, port };
+}
+
+/** The process's log so far, one JSON object a line. */
+function logLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LogLine);
+}
+
 describe('Logs of an API process', () => {
   let api: ServiceProcess;
   let port: number;
   beforeAll(async () => {
-    const config = testConfig();
-    port = await freePort();
-    api = await startServiceProcess('main', {
-      REDIS_URL: config.redisUrl,
-      KEY_PREFIX: config.keyPrefix,
-      PORT: String(port),
-      LOG_LEVEL: 'debug',
-    });
+    ({ api, port } = await startApiProcess({ LOG_LEVEL: 'debug' }));
   });
   afterAll(() => stopProcess(api));
 
@@ -173,10 +189,7 @@ describe('Logs of an API process', () => {
 
     const out = api.output();
     expect(out).not.toContain('\u001b['); // no ANSI colour codes when stdout is not a terminal
-    const lines = out
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as LogLine);
+    const lines = logLines(out);
 
     // The request line, with the id the caller sent.
     expect(lines).toContainEqual(
@@ -211,14 +224,7 @@ describe('Logs of an API process', () => {
 
 describe('A client that hangs up in the middle of its body', () => {
   it('leaves a warn line, and no error or 5xx line', async () => {
-    const config = testConfig();
-    const port = await freePort();
-    const api = await startServiceProcess('main', {
-      REDIS_URL: config.redisUrl,
-      KEY_PREFIX: config.keyPrefix,
-      PORT: String(port),
-      EMBEDDED_WORKERS: 'false',
-    });
+    const { api, port } = await startApiProcess({ EMBEDDED_WORKERS: 'false' });
     try {
       await new Promise<void>((resolve, reject) => {
         const socket = connect(port, '127.0.0.1', () => {
@@ -236,11 +242,7 @@ describe('A client that hangs up in the middle of its body', () => {
       // The service still answers, and its log says what happened.
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 200));
-      const lines = api
-        .output()
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as LogLine);
+      const lines = logLines(api.output());
       expect(lines).toContainEqual(
         expect.objectContaining({
           level: 'warn',
@@ -257,24 +259,12 @@ describe('A client that hangs up in the middle of its body', () => {
 
 describe('Logs at the default level', () => {
   it('leave out what LOG_LEVEL=debug adds', async () => {
-    const config = testConfig();
-    const port = await freePort();
-    const api = await startServiceProcess('main', {
-      REDIS_URL: config.redisUrl,
-      KEY_PREFIX: config.keyPrefix,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      EMBEDDED_WORKERS: 'false',
-    });
+    const { api, port } = await startApiProcess({ LOG_LEVEL: 'info', EMBEDDED_WORKERS: 'false' });
     try {
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/api/page-deployments`)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 200));
-      const lines = api
-        .output()
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as LogLine);
+      const lines = logLines(api.output());
       expect(lines.some((l) => l.msg.startsWith('GET /api/page-deployments 200'))).toBe(true);
       expect(lines.filter((l) => l.level === 'debug')).toEqual([]);
     } finally {

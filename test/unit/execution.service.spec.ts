@@ -45,8 +45,10 @@ class FakeDeployments implements Pick<DeploymentsRepository, 'get' | 'storedClas
     return Promise.resolve(this.deployment);
   }
 
+  students: StoredSubmission[] = STUDENTS;
+
   storedClass(): Promise<Uint8Array[]> {
-    const students: StoredSubmission[] = this.deployment === null ? [] : STUDENTS;
+    const students: StoredSubmission[] = this.deployment === null ? [] : this.students;
     return Promise.resolve(students.map((s) => Buffer.from(JSON.stringify(s))));
   }
 }
@@ -152,7 +154,12 @@ describe('ExecutionService', () => {
   });
 
   it('drops a result that arrives after this process received a cancel for the task, without writing it', async () => {
-    const { tasks, bus, runner, runJob } = setup();
+    const { tasks, bus, runner, deployments, runJob } = setup();
+    // A large class: its result would be large, so the worker lets a cancel behind it be read.
+    deployments.students = Array.from({ length: 1_000 }, (_, i) => ({
+      ...STUDENTS[0],
+      name: `s${i}@school.edu`,
+    }));
     const succeed = jest.spyOn(tasks, 'succeed');
     runner.behave = () => {
       // Past the last checkpoint: the request is recorded, and its message reaches this process

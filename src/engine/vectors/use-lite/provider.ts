@@ -8,8 +8,7 @@ import { loadUseLiteModel } from './runtime';
 export interface TokenLane {
   /**
    * Padded tokens (rows x longest row) per batch. A lane in a helper thread can take large
-   * batches (the model costs ~25 ms per call plus ~0.5 ms per token); a lane in the behavior's
-   * own thread blocks its checkpoints, so it takes small ones.
+   * batches; a lane in the behavior's own thread blocks its checkpoints, so it takes small ones.
    */
   readonly tokenBudget: number;
   embedTokens(tokens: readonly Int32Array[]): Promise<Float32Array[]>;
@@ -30,9 +29,10 @@ export const inThreadLanes: LaneSource = async () => {
 
 /**
  * Universal Sentence Encoder lite (512 dimensions): our linear tokenizer, then the model (ONNX
- * Runtime, or TFJS 4.22 WASM as a fallback) in one or more lanes. Uncached answers are tokenized (with checkpoints), sorted by
- * length so a batch pads little, cut into batches by a padded-token budget, longest first so
- * the lanes finish together, and handed out to whichever lane is free. Vectors equal those of
+ * Runtime, or TFJS 4.22 WASM as a fallback) in one or more lanes. Uncached answers are tokenized
+ * (with checkpoints), sorted by length so a batch pads little, cut into batches by a
+ * padded-token budget, longest first so the lanes finish together, and handed out to whichever
+ * lane is free. Vectors equal those of
  * `@energetic-ai/embeddings` (cosine above 0.99999 on every answer; same token ids).
  * Cost on ONNX Runtime: about 0.12 ms per token on one core (an answer is read up to 128
  * tokens); on TFJS WASM about 0.5 ms per token, +25 ms a batch.
