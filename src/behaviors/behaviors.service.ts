@@ -138,7 +138,10 @@ export class BehaviorsService {
     const extras = { task_id: taskId, behavior_number: behaviorNumber };
     switch (outcome.kind) {
       case 'succeeded':
-        return { behavior_number: behaviorNumber, ...outcome.result };
+        return {
+          behavior_number: behaviorNumber,
+          ...(JSON.parse(outcome.resultJson) as RunResult),
+        };
       case 'failed':
         throw new RunFailedError(outcome.failure.kind, outcome.failure.message, extras);
       case 'requeued': // only queue jobs are put back; never expected for a synchronous run

@@ -17,6 +17,7 @@ import { TaskStore } from '../tasks/task.store';
 import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.types';
 import { QUEUE_RUNNER, SYNC_RUNNER } from './runner.provider';
 import { BehaviorRunner, StoredClass } from './runner/behavior-runner';
+import { EncodedResult, spliceJson } from './runner/encoded-result';
 
 export type RunResult = Record<string, unknown> & {
   success: true;
@@ -46,7 +47,8 @@ interface CancelRequest {
 export const REQUEUE = Symbol('requeue');
 
 export type ExecutionOutcome =
-  | { kind: 'succeeded'; result: RunResult }
+  /** The result as stored: JSON of a RunResult. */
+  | { kind: 'succeeded'; resultJson: string }
   | { kind: 'failed'; failure: BehaviorFailure }
   /** The worker is stopping: the task was put back to waiting, for another worker. */
   | { kind: 'requeued' }
@@ -269,12 +271,12 @@ export class ExecutionService implements BeforeApplicationShutdown {
   ): Promise<ExecutionOutcome> {
     const taskId = record.id;
     const { startedAt, t0, cancel } = context;
-    let output: unknown;
+    let output: EncodedResult;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
       // still land before the final state, and the run does not wait on them.
       this.reportProgress(record, 30, 'execution', 'Executing behavior...');
-      output = await runner.runAny(behavior.type, behavior.config, students, {
+      output = await runner.runEncoded(behavior.type, behavior.config, students, {
         signal,
         // A shutdown stops the behavior, but a result it already has is still saved.
         isInterruption: (reason) => reason === REQUEUE || reason === INTERRUPTED_BY_SHUTDOWN,
@@ -295,9 +297,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
     }
 
     // Cancelled after the behavior's last checkpoint: the final write would refuse the result.
-    // For a large class, two turns of the event loop first: its result arrives as one long
-    // message, and a socket that became readable meanwhile is read only at the next turn's poll
-    // phase. Not for a usual class, whose result is small: a synchronous run would wait behind
+    // For a large class, two turns of the event loop first: the run may have ended in the same
+    // turn as a cancel message reached the socket, which is read only at the next turn's poll
+    // phase, and the result about to be written is a megabyte. Not for a usual class, whose result is small: a synchronous run would wait behind
     // whatever else the loop holds. Best effort: a cancel read later is still refused by the
     // final write (finish.lua).
     if (students.students.length >= LARGE_RESULT_FROM_STUDENTS)
@@ -306,21 +308,21 @@ export class ExecutionService implements BeforeApplicationShutdown {
       return this.fail(record, new BehaviorFailure('cancelled', cancel.reason));
     this.reportProgress(record, 90, 'saving', 'Saving results...');
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
-    const result: RunResult = {
-      success: true,
-      ...(output as Record<string, unknown>),
-      // Set after the output, so a behavior cannot claim another type: clients narrow on it.
+    // The thread's JSON is spliced, never parsed here: a large result stays one flat string.
+    // The service's fields come after the output, so a behavior cannot claim another type
+    // (clients narrow on it); the thread has already dropped any the behavior set.
+    const result = spliceJson({ success: true }, output.json, {
       behavior_type: behavior.type,
       execution_time: formatTimedelta(micros),
       executed_at: startedAt.toISOString(),
       task_id: taskId,
-    };
+    });
     const written = await this.persistEnd(taskId, () =>
       this.lifecycle.succeed(record, {
-        result: JSON.stringify(result),
-        variable: outputVariable(behavior.type, record.behavior_number, result, taskId),
-        groupsCreated: isRecord(result.groups) ? Object.keys(result.groups).length : null,
-        themesCreated: Array.isArray(result.themes) ? result.themes.length : null,
+        result,
+        variable: outputVariable(behavior.type, record.behavior_number, output.variable, taskId),
+        groupsCreated: output.groups,
+        themesCreated: output.themes,
       }),
     );
     if (written === 'cancel') {
@@ -331,7 +333,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
         new BehaviorFailure('cancelled', latest?.cancel_reason ?? 'Cancelled'),
       );
     }
-    return written === 'ok' ? { kind: 'succeeded', result } : { kind: 'skipped' };
+    return written === 'ok' ? { kind: 'succeeded', resultJson: result } : { kind: 'skipped' };
   }
 
   /**
@@ -392,30 +394,20 @@ export class ExecutionService implements BeforeApplicationShutdown {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** `group_{n}` holds `{"Group1": [names]}`, `theme_{n}` the theme list, for later pages. */
 function outputVariable(
   type: string,
   behaviorNumber: string,
-  result: Record<string, unknown>,
+  valueJson: string | null,
   taskId: string,
 ): { name: string; value: string } | null {
   const prefix = behaviorDefinition(type).outputVariablePrefix;
-  const value =
-    prefix === 'group' && isRecord(result.groups)
-      ? result.groups
-      : prefix === 'theme' && Array.isArray(result.themes)
-        ? result.themes
-        : undefined;
-  if (prefix === null || value === undefined) return null;
+  if (prefix === null || valueJson === null) return null;
   const name = `${prefix}_${behaviorNumber}`;
-  const variable: StoredVariable = {
-    name,
-    value,
+  // A StoredVariable, spliced around the value the thread serialized.
+  const value = spliceJson({ name }, `{"value":${valueJson}}`, {
     task_id: taskId,
     updated_at: new Date().toISOString(),
-  };
-  return { name, value: JSON.stringify(variable) };
+  } satisfies Omit<StoredVariable, 'name' | 'value'>);
+  return { name, value };
 }

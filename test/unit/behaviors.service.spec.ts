@@ -74,13 +74,13 @@ class FakeExecution implements Pick<ExecutionService, 'runSync'> {
     return Promise.resolve(
       this.outcome ?? {
         kind: 'succeeded',
-        result: {
+        resultJson: JSON.stringify({
           success: true,
           behavior_type: 'random_grouping',
           execution_time: '0:00:00.1',
           task_id: taskId,
           groups: {},
-        },
+        }),
       },
     );
   }

@@ -3,7 +3,9 @@ import Redis from 'ioredis';
 import { Deployment, StoredSubmission } from '../../src/deployments/deployment.types';
 import { DeploymentsRepository } from '../../src/deployments/deployments.repository';
 import { BehaviorFailure } from '../../src/engine/errors';
+import { behaviorDefinition } from '../../src/engine/catalog';
 import { ExecutionService } from '../../src/execution/execution.service';
+import { EncodedResult, encodeResult } from '../../src/execution/runner/encoded-result';
 import {
   BehaviorRunner,
   ClassInput,
@@ -65,13 +67,19 @@ class FakeBus implements Pick<CancelBus, 'register'> {
 }
 
 /** The runner threads: `behave` decides what the behavior does. */
-class FakeRunner implements Pick<BehaviorRunner, 'runAny'> {
+class FakeRunner implements Pick<BehaviorRunner, 'runEncoded'> {
   readonly runs: { type: string; config: unknown; students: number }[] = [];
   behave: () => Promise<unknown> = () => Promise.resolve({ groups: GROUPS });
 
-  runAny(type: string, config: unknown, students: ClassInput, _hooks?: RunHooks): Promise<unknown> {
+  /** Encoded as a runner thread encodes its behavior's output. */
+  async runEncoded(
+    type: string,
+    config: unknown,
+    students: ClassInput,
+    _hooks?: RunHooks,
+  ): Promise<EncodedResult> {
     this.runs.push({ type, config, students: classSize(students) });
-    return this.behave();
+    return encodeResult(await this.behave(), behaviorDefinition(type).outputVariablePrefix);
   }
 }
 
@@ -119,14 +127,24 @@ describe('ExecutionService', () => {
     expect(runner.runs).toEqual([
       { type: 'group_assignment', config: { group_size: 2 }, students: 2 },
     ]);
-    expect(outcome).toMatchObject({
-      kind: 'succeeded',
-      result: { success: true, groups: GROUPS, task_id: 't1' },
+    expect(outcome.kind).toBe('succeeded');
+    const answered = outcome.kind === 'succeeded' ? (JSON.parse(outcome.resultJson) as object) : {};
+    expect(answered).toMatchObject({
+      success: true,
+      groups: GROUPS,
+      behavior_type: 'group_assignment',
+      task_id: 't1',
     });
     expect(tasks.successes).toHaveLength(1);
     const output = tasks.successes[0].output;
-    expect(JSON.parse(output.result)).toMatchObject({ success: true, groups: GROUPS });
+    expect(JSON.parse(output.result)).toEqual(answered); // what the client gets is what is stored
     expect(output.variable?.name).toBe('group_1');
+    expect(JSON.parse(output.variable?.value ?? '{}')).toEqual({
+      name: 'group_1',
+      value: GROUPS,
+      task_id: 't1',
+      updated_at: expect.any(String) as unknown,
+    });
     expect(output.groupsCreated).toBe(1);
     expect((await tasks.get('t1'))?.lifecycle).toBe('succeeded');
     expect(bus.registered.size).toBe(0); // its cancel handler is gone once the run is over

@@ -19,6 +19,7 @@ import {
   ThreadMessage,
   ThreadSettings,
 } from './protocol';
+import { EncodedResult } from './encoded-result';
 
 export interface RunnerOptions {
   /** Runs at once; further runs wait for a free thread. */
@@ -156,7 +157,7 @@ interface ActiveRun {
   stopCode: number;
   cancelReason: string;
   onProgress?: (update: ProgressUpdate) => void;
-  settle: (outcome: { result?: unknown; failure?: BehaviorFailure }) => void;
+  settle: (outcome: { result: EncodedResult } | { failure: BehaviorFailure }) => void;
 }
 
 /**
@@ -208,6 +209,16 @@ export class BehaviorRunner {
     students: ClassInput,
     hooks: RunHooks = {},
   ): Promise<unknown> {
+    return JSON.parse((await this.runEncoded(type, config, students, hooks)).json) as unknown;
+  }
+
+  /** Runs any type and answers its result as the thread encoded it, never parsed here. */
+  async runEncoded(
+    type: string,
+    config: unknown,
+    students: ClassInput,
+    hooks: RunHooks = {},
+  ): Promise<EncodedResult> {
     const slot = await this.acquire(hooks.signal);
     return this.execute(slot, type, config, students, hooks);
   }
@@ -350,14 +361,14 @@ export class BehaviorRunner {
     config: unknown,
     students: ClassInput,
     hooks: RunHooks,
-  ): Promise<unknown> {
+  ): Promise<EncodedResult> {
     const { softLimitMs, hardLimitMs, cancelGraceMs } = this.options;
     const stopFlag = new SharedArrayBuffer(4);
     const timers: NodeJS.Timeout[] = [];
     // Limit timers never keep a process alive by themselves: a run abandoned at shutdown (left
     // for another worker to retry) would otherwise hold the process for up to the hard limit.
     const arm = (fn: () => void, ms: number) => timers.push(setTimeout(fn, ms).unref());
-    return new Promise<unknown>((resolveRun, rejectRun) => {
+    return new Promise<EncodedResult>((resolveRun, rejectRun) => {
       let settled = false;
       const run: ActiveRun = {
         runId: this.nextRunId++,
@@ -365,14 +376,14 @@ export class BehaviorRunner {
         stopCode: STOP_NONE,
         cancelReason: '',
         onProgress: hooks.onProgress,
-        settle: ({ result, failure }) => {
+        settle: (outcome) => {
           if (settled) return;
           settled = true;
           timers.forEach(clearTimeout);
           hooks.signal?.removeEventListener('abort', onAbort);
           this.release(slot);
-          if (failure) rejectRun(failure);
-          else resolveRun(result);
+          if ('failure' in outcome) rejectRun(outcome.failure);
+          else resolveRun(outcome.result);
         },
       };
       slot.active = run;

@@ -18,6 +18,7 @@ import {
   ThreadSettings,
 } from './protocol';
 import { threadServices } from './thread-services';
+import { encodeResult } from './encoded-result';
 
 const port = parentPort;
 if (port === null) throw new Error('behavior-thread must run as a worker thread');
@@ -159,10 +160,13 @@ async function run(message: RunMessage, students: Submission[], flag: Int32Array
     },
   };
   try {
-    const result = await behaviorDefinition(message.type).run(ctx);
+    const definition = behaviorDefinition(message.type);
+    const output = await definition.run(ctx);
+    // Serialized here, off the event loop that must notice cancels (see EncodedResult).
+    const result = encodeResult(output, definition.outputVariablePrefix);
     // A cancel that came after the behavior's last checkpoint would be refused at the final
-    // write anyway (finish.lua); answering it here spares cloning, serializing and writing a
-    // result of megabytes first. A soft limit or a shutdown reached that late keeps the result.
+    // write anyway (finish.lua); answering it here spares sending and writing a result of
+    // megabytes first. A soft limit or a shutdown reached that late keeps the result.
     if (Atomics.load(flag, 0) === STOP_CANCEL)
       throw new BehaviorAbortedError(stopReason(STOP_CANCEL));
     send({ kind: 'done', runId: message.runId, result });

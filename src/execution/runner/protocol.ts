@@ -1,5 +1,6 @@
 import { SerializedFailure } from '../../engine/errors';
 import { ProgressUpdate, Submission } from '../../engine/types';
+import { EncodedResult } from './encoded-result';
 
 /**
  * Students as they travel to a thread: objects, or, for a class read from storage, the UTF-8
@@ -49,7 +50,7 @@ export const STOP_INTERRUPT = 3;
 export type ThreadMessage =
   | { kind: 'ready' }
   | { kind: 'progress'; runId: number; update: ProgressUpdate }
-  | { kind: 'done'; runId: number; result: unknown }
+  | { kind: 'done'; runId: number; result: EncodedResult }
   | { kind: 'failed'; runId: number; failure: SerializedFailure; aborted: boolean }
   /** Embedding cache lookups since the last such message (counted in the thread, summed here). */
   | { kind: 'cache'; hits: number; misses: number };
