@@ -195,17 +195,18 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const startedAt = new Date();
     const t0 = process.hrtime.bigint();
     this.stages.delete(taskId);
-    // Read at run time, not at trigger time, so an edited config is what runs.
-    const [queued, deployment, stored] = await Promise.all([
+    // Read at run time, not at trigger time, so an edited config is what runs. The start goes
+    // with the reads (commands on one connection run in order): one round trip, not two. It
+    // starts only a task of this deployment that is neither finished nor being cancelled.
+    const [queued, deployment, stored, started] = await Promise.all([
       this.store.get(taskId),
       this.deployments.get(deploymentId),
       this.deployments.storedClass(deploymentId),
+      this.lifecycle.start(taskId, deploymentId, Date.now() + this.leaseMs),
     ]);
-    if (queued === null || queued.deployment_id !== deploymentId) return { kind: 'skipped' };
+    if (queued === null || started.outcome === 'missing' || started.outcome === 'terminal')
+      return { kind: 'skipped' };
     const students: StoredClass = { kind: 'stored', students: stored };
-
-    const started = await this.lifecycle.start(taskId, stored.length, Date.now() + this.leaseMs);
-    if (started.outcome === 'missing' || started.outcome === 'terminal') return { kind: 'skipped' };
     const record: TaskRecord = {
       ...queued,
       lifecycle: 'running',

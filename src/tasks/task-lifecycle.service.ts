@@ -65,7 +65,7 @@ interface TaskScripts {
 /** Each script's guarantees are written at the top of its file in ./lua. */
 const SCRIPTS: [keyof TaskScripts, string, number][] = [
   ['taskCreate', 'create.lua', 3],
-  ['taskStart', 'start.lua', 2],
+  ['taskStart', 'start.lua', 3],
   ['taskRenew', 'renew.lua', 2],
   ['taskRequeue', 'requeue.lua', 2],
   ['taskProgress', 'progress.lua', 1],
@@ -130,18 +130,18 @@ export class TaskLifecycle {
     return { created: true };
   }
 
-  /** Starts an attempt holding a lease until `leaseUntil` (ms since the epoch). */
-  async start(
-    taskId: string,
-    inputStudentCount: number,
-    leaseUntil: number,
-  ): Promise<StartOutcome> {
+  /**
+   * Starts an attempt holding a lease until `leaseUntil` (ms since the epoch), if the task belongs
+   * to `deploymentId`. It counts the class itself: a run sends it with its reads, not after them.
+   */
+  async start(taskId: string, deploymentId: string, leaseUntil: number): Promise<StartOutcome> {
     const [outcome, attempt] = await this.redis.taskStart(
       this.keys.task(taskId),
       this.keys.leases(),
+      this.keys.submissions(deploymentId),
       new Date().toISOString(),
       'Initializing behavior execution...',
-      inputStudentCount,
+      deploymentId,
       leaseUntil,
     );
     return { outcome, attempt } as StartOutcome;

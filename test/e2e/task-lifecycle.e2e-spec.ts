@@ -63,7 +63,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     it('refuses a second task while the holder is queued, then running, naming the holder', async () => {
       expect(await lifecycle.create(newTask('a'))).toEqual({ created: true });
       expect(await lifecycle.create(newTask('b'))).toEqual({ created: false, holder: 'a' });
-      expect((await lifecycle.start('a', 8, Date.now() + 30_000)).outcome).toBe('ok');
+      expect((await lifecycle.start('a', 'd1', Date.now() + 30_000)).outcome).toBe('ok');
       expect(await lifecycle.create(newTask('c'))).toEqual({ created: false, holder: 'a' });
 
       // The refused tasks left nothing behind.
@@ -117,7 +117,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     await lifecycle.progress('a', 50, 'execution', 'Too early');
     expect((await record('a')).progress).toBe(0); // queued: not moved
 
-    await lifecycle.start('a', 8, Date.now() + 30_000);
+    await lifecycle.start('a', 'd1', Date.now() + 30_000);
     expect((await record('a')).progress).toBe(10);
     await lifecycle.progress('a', 60, 'execution', 'Clustering');
     await lifecycle.progress('a', 40, 'execution', 'A late, lower update');
@@ -132,7 +132,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
 
   it("refuses a success once a cancel was asked for ('cancel'), then records the cancel", async () => {
     await lifecycle.create(newTask('a'));
-    await lifecycle.start('a', 8, Date.now() + 30_000);
+    await lifecycle.start('a', 'd1', Date.now() + 30_000);
     expect(await lifecycle.requestCancel('a', 'Stop')).toBe('running');
 
     expect(await lifecycle.succeed(await record('a'), success)).toBe('cancel');
@@ -149,13 +149,13 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   it('does not start a task with a pending cancel request', async () => {
     await lifecycle.create(newTask('a'));
     expect(await lifecycle.requestCancel('a', 'Stop')).toBe('queued');
-    expect((await lifecycle.start('a', 8, Date.now() + 30_000)).outcome).toBe('cancel');
+    expect((await lifecycle.start('a', 'd1', Date.now() + 30_000)).outcome).toBe('cancel');
     expect((await record('a')).lifecycle).toBe('queued');
   });
 
   it('keeps the first terminal write: later ends answer terminal and change nothing', async () => {
     await lifecycle.create(newTask('a'));
-    await lifecycle.start('a', 8, Date.now() + 30_000);
+    await lifecycle.start('a', 'd1', Date.now() + 30_000);
     const running = await record('a');
 
     expect(await lifecycle.fail(running, new BehaviorFailure('crashed', 'Boom'))).toBe('ok');
@@ -163,7 +163,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     expect(await lifecycle.fail(running, new BehaviorFailure('cancelled', 'Late'))).toBe(
       'terminal',
     );
-    expect((await lifecycle.start('a', 8, Date.now() + 30_000)).outcome).toBe('terminal');
+    expect((await lifecycle.start('a', 'd1', Date.now() + 30_000)).outcome).toBe('terminal');
     expect(await lifecycle.requestCancel('a', 'Late')).toBe('failed');
 
     expect(await record('a')).toMatchObject({
@@ -181,7 +181,11 @@ describe('TaskLifecycle scripts (real Redis)', () => {
 
   it('records a success with its history row and output variable', async () => {
     await lifecycle.create(newTask('a'));
-    await lifecycle.start('a', 8, Date.now() + 30_000);
+    // The start counts the class it runs on.
+    const students = Array.from({ length: 8 }, (_, i) => [`s${i}`, '{}']).flat();
+    await redis.hset(keys.submissions('d1'), ...students);
+    await lifecycle.start('a', 'd1', Date.now() + 30_000);
+    expect(await record('a')).toMatchObject({ input_student_count: 8 });
     expect(await lifecycle.succeed(await record('a'), success)).toBe('ok');
     expect(await record('a')).toMatchObject({
       lifecycle: 'succeeded',
@@ -197,7 +201,13 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   it("answers 'missing' for a task that does not exist", async () => {
     const ghost = { ...newTask('ghost'), started_at: null, input_student_count: null };
     expect(await lifecycle.fail(ghost, new BehaviorFailure('crashed', 'x'))).toBe('missing');
-    expect((await lifecycle.start('ghost', 1, Date.now() + 30_000)).outcome).toBe('missing');
+    expect((await lifecycle.start('ghost', 'd1', Date.now() + 30_000)).outcome).toBe('missing');
+  });
+
+  it('does not start a task for a job that names another deployment', async () => {
+    await lifecycle.create(newTask('a'));
+    expect((await lifecycle.start('a', 'd2', Date.now() + 30_000)).outcome).toBe('missing');
+    expect(await record('a')).toMatchObject({ lifecycle: 'queued', attempt: 0 });
     expect(await lifecycle.requestCancel('ghost', 'x')).toBe('missing');
     expect(await redis.exists(keys.task('ghost'))).toBe(0);
   });
@@ -207,18 +217,18 @@ describe('TaskLifecycle scripts (real Redis)', () => {
 
     it('numbers attempts; a re-run after a lost worker starts its progress over', async () => {
       await lifecycle.create(newTask('a'));
-      expect(await lifecycle.start('a', 8, soon())).toEqual({ outcome: 'ok', attempt: 1 });
+      expect(await lifecycle.start('a', 'd1', soon())).toEqual({ outcome: 'ok', attempt: 1 });
       await lifecycle.progress('a', 70, 'execution', 'Clustering...');
       // The worker died without a word; BullMQ hands the job to another worker.
-      expect(await lifecycle.start('a', 8, soon())).toEqual({ outcome: 'ok', attempt: 2 });
+      expect(await lifecycle.start('a', 'd1', soon())).toEqual({ outcome: 'ok', attempt: 2 });
       expect(await record('a')).toMatchObject({ progress: 10, attempt: 2, lifecycle: 'running' });
       expect((await record('a')).status).toContain('attempt 2');
     });
 
     it('lets only the attempt that holds the task renew or requeue it', async () => {
       await lifecycle.create(newTask('a'));
-      await lifecycle.start('a', 8, Date.now() + 1000);
-      await lifecycle.start('a', 8, Date.now() + 1000); // attempt 2 took over
+      await lifecycle.start('a', 'd1', Date.now() + 1000);
+      await lifecycle.start('a', 'd1', Date.now() + 1000); // attempt 2 took over
       expect(await lifecycle.renew('a', 1, soon())).toBe(false);
       expect(await lifecycle.requeue('a', 1, 'late')).toBe('stale');
       expect(await lifecycle.renew('a', 2, soon())).toBe(true);
@@ -227,7 +237,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
 
     it('puts a stopped attempt back to waiting, visibly, and a later start runs it again', async () => {
       await lifecycle.create(newTask('a'));
-      await lifecycle.start('a', 8, soon());
+      await lifecycle.start('a', 'd1', soon());
       await lifecycle.progress('a', 60, 'execution', 'Clustering...');
       expect(await lifecycle.requeue('a', 1, 'Waiting to be retried: worker stopped')).toBe('ok');
       const waiting = toTaskStatus(await record('a'));
@@ -238,14 +248,14 @@ describe('TaskLifecycle scripts (real Redis)', () => {
         status: 'Waiting to be retried: worker stopped',
       });
       expect(await redis.zscore(keys.leases(), 'a')).toBeNull();
-      expect((await lifecycle.start('a', 8, soon())).attempt).toBe(2);
+      expect((await lifecycle.start('a', 'd1', soon())).attempt).toBe(2);
     });
 
     it('ends a synchronous run whose lease lapsed and frees its lock; leaves queue jobs to BullMQ', async () => {
       await lifecycle.create({ ...newTask('s', '1'), mode: 'sync' });
       await lifecycle.create({ ...newTask('q', '2'), mode: 'async' });
-      await lifecycle.start('s', 8, Date.now() - 1);
-      await lifecycle.start('q', 8, Date.now() - 1);
+      await lifecycle.start('s', 'd1', Date.now() - 1);
+      await lifecycle.start('q', 'd1', Date.now() - 1);
       // Read before any sweep: the lapsed sync run already reads as FAILURE.
       expect(toTaskStatus(await record('s'))).toMatchObject({ state: 'FAILURE', stage: 'failed' });
       expect(toTaskStatus(await record('q'))).toMatchObject({ state: 'PENDING', stage: 'pending' });

@@ -102,16 +102,19 @@ export class FakeTasks implements Pick<TaskStore, 'get'>, UsedLifecycle {
     return Promise.resolve(r.lifecycle);
   }
 
-  start(taskId: string, inputStudentCount: number, leaseUntil = 0): Promise<StartOutcome> {
+  /** Students per deployment, which start counts. */
+  readonly classSizes = new Map<string, number>();
+
+  start(taskId: string, deploymentId: string, leaseUntil = 0): Promise<StartOutcome> {
     const r = this.records.get(taskId);
     const refused = (outcome: 'missing' | 'terminal' | 'cancel'): Promise<StartOutcome> =>
       Promise.resolve({ outcome, attempt: 0 });
-    if (r === undefined) return refused('missing');
+    if (r === undefined || r.deployment_id !== deploymentId) return refused('missing');
     if (TERMINAL.includes(r.lifecycle)) return refused('terminal');
     if (r.cancel_reason !== null) return refused('cancel');
     Object.assign(r, {
       lifecycle: 'running',
-      input_student_count: inputStudentCount,
+      input_student_count: this.classSizes.get(deploymentId) ?? 0,
       attempt: r.attempt + 1,
       lease_until: leaseUntil,
     });

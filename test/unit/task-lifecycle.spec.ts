@@ -74,7 +74,7 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
     expect(redis.definitions).toEqual(
       new Map([
         ['taskCreate', { numberOfKeys: 3, lua: lua('create.lua') }],
-        ['taskStart', { numberOfKeys: 2, lua: lua('start.lua') }],
+        ['taskStart', { numberOfKeys: 3, lua: lua('start.lua') }],
         ['taskRenew', { numberOfKeys: 2, lua: lua('renew.lua') }],
         ['taskRequeue', { numberOfKeys: 2, lua: lua('requeue.lua') }],
         ['taskProgress', { numberOfKeys: 1, lua: lua('progress.lua') }],
