@@ -1,6 +1,6 @@
 /**
  * Waits for `done`, calling `checkpoint` every `everyMs` meanwhile, so a stop request lands
- * within a few milliseconds even while the work runs elsewhere (a helper thread, Redis).
+ * within a few milliseconds even while the work runs elsewhere (a helper process, Redis).
  */
 export async function awaitWithCheckpoints<T>(
   done: Promise<T>,

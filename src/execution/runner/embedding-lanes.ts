@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { inThreadLanes, LaneSource, TokenLane } from '../../engine/vectors/use-lite/provider';
+import { ChildProcess, fork } from 'node:child_process';
+import { inThreadWasmLanes, LaneSource, TokenLane } from '../../engine/vectors/use-lite/provider';
 
 export interface EmbedRequest {
   id: number;
@@ -11,26 +11,30 @@ export interface EmbedRequest {
 export type EmbedReply =
   { id: number; data: Float32Array; d: number } | { id: number; error: string };
 
-/** Padded tokens per batch in a helper thread: ~60 ms of work on ONNX Runtime (~250 ms on TFJS). */
+/** Padded tokens per batch in a helper process: ~60 ms of work on ONNX Runtime (~250 ms on TFJS). */
 const HELPER_TOKEN_BUDGET = 512;
 const MAX_HELPERS = 2;
 /** Below this many uncached answers one helper is enough (a second would only load a model). */
 const TWO_HELPERS_FROM = 64;
 
-function startHelper(): Worker {
+/**
+ * Starts a helper process (see embedding-process.ts for why not a thread). The TypeScript source
+ * (under Jest) needs tsx's loader, as the runner threads do.
+ */
+function startHelper(): ChildProcess {
   const fromSource = __filename.endsWith('.ts');
-  const entry = join(__dirname, fromSource ? 'embedding-thread.ts' : 'embedding-thread.js');
-  const worker = fromSource
-    ? new Worker("require('tsx/cjs/api').register();" + `require(${JSON.stringify(entry)});`, {
-        eval: true,
-      })
-    : new Worker(entry);
-  return worker;
+  const entry = join(__dirname, fromSource ? 'embedding-process.ts' : 'embedding-process.js');
+  return fork(entry, [], {
+    // Typed arrays cross the channel as such (the default JSON channel would make them objects).
+    serialization: 'advanced',
+    execArgv: fromSource ? ['--require', require.resolve('tsx/cjs')] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 class HelperLane implements TokenLane {
   readonly tokenBudget = HELPER_TOKEN_BUDGET;
-  private readonly worker = startHelper();
+  private readonly child = startHelper();
   private nextId = 0;
   private readonly waiting = new Map<
     number,
@@ -39,35 +43,52 @@ class HelperLane implements TokenLane {
   failed: Error | null = null;
 
   constructor() {
-    this.worker.on('message', (reply: EmbedReply) => {
+    this.child.on('message', (reply: EmbedReply) => {
       const w = this.waiting.get(reply.id);
       if (!w) return;
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) this.worker.unref();
+      if (this.waiting.size === 0) this.hold(false);
       if ('error' in reply) return w.reject(new Error(reply.error));
       const rows = reply.d === 0 ? 0 : reply.data.length / reply.d;
       w.resolve(
         Array.from({ length: rows }, (_, i) => reply.data.subarray(i * reply.d, (i + 1) * reply.d)),
       );
     });
-    const fail = (err: Error) => {
-      this.failed = err;
-      for (const w of this.waiting.values()) w.reject(err);
-      this.waiting.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`embedding thread exited (${code})`)));
-    this.worker.unref();
+    this.child.on('error', (err) => this.fail(err));
+    this.child.on('exit', (code, signal) =>
+      this.fail(new Error(`embedding process exited (${code ?? signal})`)),
+    );
+    this.hold(false);
+  }
+
+  /** The helper is gone or cannot be reached: every answer it owes fails, and so will later asks. */
+  private fail(err: Error): void {
+    this.failed ??= err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+    this.hold(false);
+  }
+
+  /** Referenced only while it owes an answer: an idle helper never keeps a process alive. */
+  private hold(busy: boolean): void {
+    if (busy) {
+      this.child.ref();
+      this.child.channel?.ref();
+    } else {
+      this.child.unref();
+      this.child.channel?.unref();
+    }
   }
 
   embedTokens(tokens: readonly Int32Array[]): Promise<Float32Array[]> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      // Referenced only while it owes an answer: an idle helper never keeps a process alive.
-      if (this.waiting.size === 0) this.worker.ref();
+      if (this.waiting.size === 0) this.hold(true);
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, tokens: [...tokens] } satisfies EmbedRequest);
+      this.child.send({ id, tokens: [...tokens] } satisfies EmbedRequest, (err) => {
+        if (err) this.fail(err);
+      });
     });
   }
 }
@@ -87,10 +108,10 @@ async function idleCores(ms = 100): Promise<number> {
 }
 
 /**
- * Lanes in helper threads, started on first use and kept warm (each holds the model, about
+ * Lanes in helper processes, started on first use and kept warm (each holds the model, about
  * 150 MB). Two when at least one and a half cores are idle while this thread waits (the
  * behavior thread itself only tokenizes and waits), else one. If a helper cannot start, the
- * model runs in this thread.
+ * model runs in this thread, on TFJS WASM.
  */
 export function helperLanes(maxHelpers = MAX_HELPERS): LaneSource {
   const helpers: HelperLane[] = [];
@@ -103,7 +124,8 @@ export function helperLanes(maxHelpers = MAX_HELPERS): LaneSource {
     try {
       while (helpers.length < wanted) helpers.push(new HelperLane());
     } catch {
-      return inThreadLanes(uncached);
+      // Never ONNX Runtime in a runner thread: it is killed at its hard limit.
+      return inThreadWasmLanes(uncached);
     }
     return helpers.slice(0, wanted);
   };

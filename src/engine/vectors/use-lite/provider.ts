@@ -2,19 +2,19 @@ import { awaitWithCheckpoints } from '../../checkpoints';
 import { throwIfAborted } from '../../errors';
 import type { EmbeddingProvider, EmbedManyOptions } from '../providers';
 import { USE_MAX_TOKENS, useTokenizer } from './model-files';
-import { loadUseLiteModel } from './runtime';
+import { loadUseLiteModel, loadUseLiteWasm } from './runtime';
 
-/** Somewhere a batch of token lists becomes vectors: this thread, or a helper thread. */
+/** Somewhere a batch of token lists becomes vectors: this thread, or a helper process. */
 export interface TokenLane {
   /**
-   * Padded tokens (rows x longest row) per batch. A lane in a helper thread can take large
+   * Padded tokens (rows x longest row) per batch. A lane in a helper process can take large
    * batches; a lane in the behavior's own thread blocks its checkpoints, so it takes small ones.
    */
   readonly tokenBudget: number;
   embedTokens(tokens: readonly Int32Array[]): Promise<Float32Array[]>;
 }
 
-/** Chooses the lanes for one run (for example, two helper threads when two cores are free). */
+/** Chooses the lanes for one run (for example, two helper processes when two cores are free). */
 export type LaneSource = (uncachedAnswers: number) => Promise<readonly TokenLane[]>;
 
 /**
@@ -24,6 +24,12 @@ export type LaneSource = (uncachedAnswers: number) => Promise<readonly TokenLane
  */
 export const inThreadLanes: LaneSource = async () => {
   const model = await loadUseLiteModel();
+  return [{ tokenBudget: 96, embedTokens: (tokens) => model.embedTokens(tokens) }];
+};
+
+/** The model in this thread on TFJS WASM: for a thread that can be killed mid-batch. */
+export const inThreadWasmLanes: LaneSource = async () => {
+  const model = await loadUseLiteWasm();
   return [{ tokenBudget: 96, embedTokens: (tokens) => model.embedTokens(tokens) }];
 };
 

@@ -25,6 +25,20 @@ export function loadUseLiteModel(): Promise<UseLiteModel> {
   return localModel;
 }
 
+let wasmModel: Promise<UseLiteModel> | null = null;
+
+/**
+ * The model on TFJS WASM only, once per thread: for a thread that may be killed in the middle of
+ * a batch, where ONNX Runtime would abort the whole process (see embedding-process.ts).
+ */
+export function loadUseLiteWasm(): Promise<UseLiteModel> {
+  if (wasmModel === null) {
+    wasmModel = import('./model').then((m) => m.loadUseLite());
+    wasmModel.catch(() => (wasmModel = null));
+  }
+  return wasmModel;
+}
+
 /** Why this thread computes vectors on TFJS WASM instead of ONNX Runtime, if it does. */
 export function nativeRuntimeFailure(): string | null {
   return nativeFailure;
