@@ -5,7 +5,7 @@ import { Deployment } from '../deployments/deployment.types';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { behaviorDefinition } from '../engine/catalog';
 import { BehaviorFailure } from '../engine/errors';
-import { ExecutionService, RunResult } from '../execution/execution.service';
+import { ExecutionOutcome, ExecutionService, RunResult } from '../execution/execution.service';
 import { BehaviorQueue } from '../queue/behavior-queue.service';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { ExecutionMode } from '../tasks/task.types';
@@ -61,33 +61,44 @@ export class BehaviorsService {
     // The design note: heavy behaviors default to async, the others to sync.
     const mode: ExecutionMode =
       (dto.async_execution ?? behaviorDefinition(behavior.type).heavy) ? 'async' : 'sync';
-    const taskId = await this.createTask(deployment, dto.behavior_number, mode);
-    if (mode === 'async')
-      return { mode, body: await this.enqueue(taskId, deployment, dto.behavior_number) };
-    return { mode, body: await this.runNow(taskId, deploymentId, dto.behavior_number) };
+    const task = this.createTask(deployment, dto.behavior_number, mode);
+    if (mode === 'async') {
+      await task.created;
+      return { mode, body: await this.enqueue(task.id, deployment, dto.behavior_number) };
+    }
+    // The run's reads and its start are sent right behind the creation, on the same connection,
+    // so Redis runs them in that order: one round trip for both. A run whose task was not
+    // created finds nothing to start and is skipped.
+    const run = this.execution.runSync(task.id, deploymentId);
+    const [created] = await Promise.allSettled([task.created, run]);
+    if (created.status === 'rejected') throw created.reason;
+    return { mode, body: await this.answerRun(task.id, dto.behavior_number, run, deploymentId) };
   }
 
-  private async createTask(
+  /** Sends the creation of a task; `created` settles once it is made (409 if the lock is held). */
+  private createTask(
     d: Deployment,
     behaviorNumber: string,
     mode: ExecutionMode,
-  ): Promise<string> {
+  ): { id: string; created: Promise<void> } {
     const id = randomUUID();
-    const created = await this.tasks.create({
-      id,
-      deployment_id: d.id,
-      behavior_number: behaviorNumber,
-      behavior_type: d.behaviors[behaviorNumber].type,
-      mode,
-    });
-    if (!created.created) {
-      throw new ConflictError(
-        `Behavior ${behaviorNumber} of deployment ${d.id} is already queued or running as task ${created.holder}; ` +
-          'wait for it to finish or cancel it',
-        { task_id: created.holder, behavior_number: behaviorNumber },
-      );
-    }
-    return id;
+    const created = this.tasks
+      .create({
+        id,
+        deployment_id: d.id,
+        behavior_number: behaviorNumber,
+        behavior_type: d.behaviors[behaviorNumber].type,
+        mode,
+      })
+      .then((outcome) => {
+        if (outcome.created) return;
+        throw new ConflictError(
+          `Behavior ${behaviorNumber} of deployment ${d.id} is already queued or running as task ${outcome.holder}; ` +
+            'wait for it to finish or cancel it',
+          { task_id: outcome.holder, behavior_number: behaviorNumber },
+        );
+      });
+    return { id, created };
   }
 
   private async enqueue(
@@ -129,12 +140,16 @@ export class BehaviorsService {
   }
 
   /** A synchronous run: the same runner threads and time limits, answered in the response. */
-  private async runNow(
+  private async answerRun(
     taskId: string,
-    deploymentId: string,
     behaviorNumber: string,
+    run: Promise<ExecutionOutcome>,
+    deploymentId: string,
   ): Promise<RunResult & { behavior_number: string }> {
-    const outcome = await this.execution.runSync(taskId, deploymentId);
+    let outcome = await run;
+    // Skipped although its task was created: only if Redis had run the start before the
+    // creation, which one connection does not do. Run it again rather than leave it queued.
+    if (outcome.kind === 'skipped') outcome = await this.execution.runSync(taskId, deploymentId);
     const extras = { task_id: taskId, behavior_number: behaviorNumber };
     switch (outcome.kind) {
       case 'succeeded':

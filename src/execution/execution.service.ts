@@ -18,6 +18,7 @@ import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.t
 import { QUEUE_RUNNER, SYNC_RUNNER } from './runner.provider';
 import { BehaviorRunner, StoredClass } from './runner/behavior-runner';
 import { EncodedResult, spliceJson } from './runner/encoded-result';
+import { HeldProgress } from './held-progress';
 
 export type RunResult = Record<string, unknown> & {
   success: true;
@@ -34,6 +35,12 @@ const STOPPED_WORKER_STATUS =
   'Waiting to be retried: the worker running it was stopped before it finished';
 const LOST_WORKER_STATUS = 'Waiting to be retried: the worker running it stopped responding';
 const END_WRITE_RETRY_INTERVAL_MS = 250;
+
+/**
+ * Progress of a run younger than this is held back (only the latest is kept): most light runs
+ * end before it, with no progress written. Far below any poll interval a client would use.
+ */
+const PROGRESS_HOLD_MS = 100;
 
 /** From this many students a result is large enough (~100 kB) to take a while to arrive. */
 const LARGE_RESULT_FROM_STUDENTS = 1_000;
@@ -68,6 +75,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
   /** Synchronous runs in flight in this process, to stop them within a bound at shutdown. */
   /** The last stage logged for each task running here (a new stage is an info line). */
   private readonly stages = new Map<string, TaskStage>();
+  /** The progress writes of each task running here, held back at first. */
+  private readonly progress = new Map<string, HeldProgress>();
   private readonly syncRuns = new Map<
     string,
     { controller: AbortController; done: Promise<unknown> }
@@ -249,6 +258,11 @@ export class ExecutionService implements BeforeApplicationShutdown {
     );
     renewal.unref();
     this.stages.set(taskId, 'initialization');
+    const progress = new HeldProgress(
+      (u) => this.writeProgress(record, u.progress, u.stage as TaskStage, u.status),
+      Date.now() + PROGRESS_HOLD_MS,
+    );
+    this.progress.set(taskId, progress);
     try {
       return await this.runAndRecord(record, behavior, students, runner, signal, started.attempt, {
         startedAt,
@@ -258,6 +272,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
     } finally {
       clearInterval(renewal);
       this.stages.delete(taskId);
+      progress.close();
+      this.progress.delete(taskId);
     }
   }
 
@@ -275,7 +291,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
     let output: EncodedResult;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
-      // still land before the final state, and the run does not wait on them.
+      // still land before the final state, and the run does not wait on them. They are held
+      // back for the run's first PROGRESS_HOLD_MS (see HeldProgress).
       this.reportProgress(record, 30, 'execution', 'Executing behavior...');
       output = await runner.runEncoded(behavior.type, behavior.config, students, {
         signal,
@@ -381,10 +398,21 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const line = `Task ${taskId} ${stage} ${Math.round(progress)}%: ${status}`;
     if (newStage) this.logger.log(fields, line);
     else this.logger.debug(fields, line);
-    this.lifecycle.progress(taskId, progress, stage, status).catch((err: unknown) => {
+    const held = this.progress.get(taskId);
+    if (held !== undefined) held.report({ progress, stage, status });
+    else this.writeProgress(record, progress, stage, status);
+  }
+
+  private writeProgress(
+    record: TaskRecord,
+    progress: number,
+    stage: TaskStage,
+    status: string,
+  ): void {
+    this.lifecycle.progress(record.id, progress, stage, status).catch((err: unknown) => {
       this.logger.warn(
         taskLog(record, 'progress-not-saved'),
-        `Progress of task ${taskId} not saved: ${err instanceof Error ? err.message : String(err)}`,
+        `Progress of task ${record.id} not saved: ${err instanceof Error ? err.message : String(err)}`,
       );
     });
   }

@@ -202,6 +202,36 @@ describe('BehaviorsService.trigger', () => {
     expect(execution.runs).toEqual([]);
   });
 
+  it('answers 409 for a light behavior whose lock is held: its run, sent with the creation, starts nothing', async () => {
+    const { service, lifecycle, execution } = setup();
+    lifecycle.holder = 'running-task';
+    // As the start script does: a task that was not created is not there to start.
+    execution.outcome = { kind: 'skipped' };
+    const err = await rejectionOf(service.trigger('d1', { behavior_number: '2' }));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).extras).toEqual({
+      task_id: 'running-task',
+      behavior_number: '2',
+    });
+    expect(lifecycle.created).toEqual([]);
+    expect(execution.runs).toHaveLength(1); // skipped, and not run again
+  });
+
+  it('runs a created light task again if its first run found nothing to start', async () => {
+    const { service, execution } = setup();
+    const outcomes: ExecutionOutcome[] = [{ kind: 'skipped' }];
+    const runSync = execution.runSync.bind(execution);
+    execution.runSync = (taskId, deploymentId) => {
+      const next = outcomes.shift();
+      if (next === undefined) return runSync(taskId, deploymentId);
+      execution.runs.push({ taskId, deploymentId });
+      return Promise.resolve(next);
+    };
+    const answer = await service.trigger('d1', { behavior_number: '2' });
+    expect(answer.mode).toBe('sync');
+    expect(execution.runs).toHaveLength(2);
+  });
+
   describe('when the job cannot be queued', () => {
     it('fails the task it created (freeing its lock) and rethrows the original error', async () => {
       const { service, lifecycle, queue } = setup();
