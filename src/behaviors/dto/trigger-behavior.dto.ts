@@ -2,16 +2,19 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagge
 import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
 import { ExecutionMode } from '../../tasks/task.types';
 import { discriminatedUnion, refTo } from '../../common/openapi-unions';
+import { onlyKeys, quickCheck } from '../../common/validation';
 import {
   ResolvedGroupAssignmentConfigDto,
   ResolvedRandomGroupingConfigDto,
   ResolvedThemeCreatorConfigDto,
 } from '../../deployments/dto/behavior-config.dto';
 
+const BEHAVIOR_NUMBER = /^[1-9][0-9]{0,3}$/;
+
 export class TriggerBehaviorDto {
   @ApiProperty({ example: '1', description: 'The behavior number in the deployment, as a string' })
   @IsString()
-  @Matches(/^[1-9][0-9]{0,3}$/, {
+  @Matches(BEHAVIOR_NUMBER, {
     message: 'behavior_number must be a positive integer written as a string, e.g. "1"',
   })
   behavior_number!: string;
@@ -85,3 +88,13 @@ export class BehaviorListDto {
   @ApiProperty({ format: 'uuid' }) deployment_id!: string;
   @ApiProperty({ type: 'array', items: refTo('BehaviorSummary') }) behaviors!: BehaviorSummary[];
 }
+
+// Every trigger is validated: the usual body skips class-validator (see HotPathValidationPipe).
+quickCheck(
+  TriggerBehaviorDto,
+  (body) =>
+    onlyKeys(body, ['behavior_number', 'async_execution']) &&
+    typeof body.behavior_number === 'string' &&
+    BEHAVIOR_NUMBER.test(body.behavior_number) &&
+    (body.async_execution === undefined || typeof body.async_execution === 'boolean'),
+);
