@@ -66,9 +66,14 @@ export class BehaviorsService {
       await task.created;
       return { mode, body: await this.enqueue(task.id, deployment, dto.behavior_number) };
     }
-    // The run's reads and its start are sent right behind the creation, on the same connection,
-    // so Redis runs them in that order: one round trip for both. A run whose task was not
-    // created finds nothing to start and is skipped.
+    if (!this.execution.readsAhead(deploymentId)) {
+      await task.created;
+      const run = this.execution.runSync(task.id, deploymentId);
+      return { mode, body: await this.answerRun(task.id, dto.behavior_number, run, deploymentId) };
+    }
+    // A small class: the run's reads and its start are sent right behind the creation, on the
+    // same connection, so Redis runs them in that order: one round trip for both. A run whose
+    // task was not created finds nothing to start and is skipped.
     const run = this.execution.runSync(task.id, deploymentId);
     const [created] = await Promise.allSettled([task.created, run]);
     if (created.status === 'rejected') throw created.reason;

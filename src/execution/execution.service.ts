@@ -42,6 +42,10 @@ const END_WRITE_RETRY_INTERVAL_MS = 250;
  */
 const PROGRESS_HOLD_MS = 100;
 
+/** A class this small may be read ahead of its task's creation (see `readsAhead`). */
+const READ_AHEAD_MAX_BYTES = 256 * 1024;
+const CLASS_BYTES_REMEMBERED = 10_000;
+
 /** From this many students a result is large enough (~100 kB) to take a while to arrive. */
 const LARGE_RESULT_FROM_STUDENTS = 1_000;
 
@@ -75,6 +79,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
   /** Synchronous runs in flight in this process, to stop them within a bound at shutdown. */
   /** The last stage logged for each task running here (a new stage is an info line). */
   private readonly stages = new Map<string, TaskStage>();
+  /** Bytes of each deployment's class at its last run here (bounded, oldest dropped). */
+  private readonly classBytes = new Map<string, number>();
   /** The progress writes of each task running here, held back at first. */
   private readonly progress = new Map<string, HeldProgress>();
   private readonly syncRuns = new Map<
@@ -96,6 +102,24 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const app = appConfigOf(config);
     this.leaseMs = app.taskLeaseMs;
     this.shutdownGraceMs = app.shutdownGraceMs;
+  }
+
+  /**
+   * Whether a synchronous run on this deployment may read its class before its task is known
+   * to exist (sent behind the creation, one round trip for both): only where this process has
+   * seen the class to be small, since a creation refused with 409 has read it for nothing.
+   */
+  readsAhead(deploymentId: string): boolean {
+    return (this.classBytes.get(deploymentId) ?? Infinity) <= READ_AHEAD_MAX_BYTES;
+  }
+
+  private rememberClassBytes(deploymentId: string, stored: readonly Uint8Array[]): void {
+    let bytes = 0;
+    for (const s of stored) bytes += s.length;
+    this.classBytes.delete(deploymentId); // re-inserted last: the map drops the oldest first
+    this.classBytes.set(deploymentId, bytes);
+    if (this.classBytes.size > CLASS_BYTES_REMEMBERED)
+      this.classBytes.delete(this.classBytes.keys().next().value as string);
   }
 
   /** A synchronous run, in this process's sync threads; a cancel request aborts it. */
@@ -213,11 +237,15 @@ export class ExecutionService implements BeforeApplicationShutdown {
       this.deployments.storedClass(deploymentId),
       this.lifecycle.start(taskId, deploymentId, Date.now() + this.leaseMs),
     ]);
-    if (queued === null || started.outcome === 'missing' || started.outcome === 'terminal')
-      return { kind: 'skipped' };
+    this.rememberClassBytes(deploymentId, stored);
+    if (started.outcome === 'missing' || started.outcome === 'terminal') return { kind: 'skipped' };
+    // Started, but read before it existed: only if Redis ran a command of this batch late (a
+    // script it had to load again). Read it again rather than leave a started task behind.
+    const found = queued ?? (await this.store.get(taskId));
+    if (found === null) return { kind: 'skipped' };
     const students: StoredClass = { kind: 'stored', students: stored };
     const record: TaskRecord = {
-      ...queued,
+      ...found,
       lifecycle: 'running',
       started_at: startedAt.toISOString(),
       input_student_count: stored.length,
@@ -240,7 +268,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
 
     this.metrics?.taskStarted(
       record.behavior_type,
-      startedAt.getTime() - Date.parse(queued.created_at),
+      startedAt.getTime() - Date.parse(found.created_at),
     );
     this.logger.log(
       { ...taskLog(record, 'started'), attempt: started.attempt, students: stored.length },

@@ -4,6 +4,7 @@
 //   1. a runner thread killed at its hard limit while the model is computing vectors for it;
 //   2. the same runner, afterwards, computing vectors again;
 //   3. the process exiting while the model is computing vectors.
+import { execFileSync } from 'node:child_process';
 import { BehaviorRunner } from '../../src/execution/runner/behavior-runner';
 import { groupConfig } from './engine';
 
@@ -32,8 +33,33 @@ async function main(): Promise<void> {
   console.log(`step 2: ${again.metadata.embedding_provider} ${again.metadata.total_groups} groups`);
   void runner.run('group_assignment', config, students(6000, 'c')).catch(() => undefined);
   setTimeout(() => {
-    console.log('step 3: exiting');
-    process.exit(0);
+    // The helpers this process started, for the test to see them leave after it.
+    // Live ones only: those of the killed thread have exited already (unreaped: see
+    // docs/architecture.md), and `ps` lists itself.
+    const helpers = execFileSync('ps', ['-o', 'pid=,stat=,args=', '--ppid', String(process.pid)], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, stat, title]) => title === 'behavior-runner-embedding' && !stat.startsWith('Z'))
+      .map(([pid]) => Number(pid));
+    console.log(`helpers: ${helpers.join(',')}`);
+    // Ctrl+C reaches the whole process group: a helper stays until its channel closes.
+    for (const pid of helpers) process.kill(pid, 'SIGINT');
+    setTimeout(() => {
+      const alive = helpers.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      console.log(
+        `step 3: ${alive.length} of ${helpers.length} helpers alive after SIGINT; exiting`,
+      );
+      process.exit(0);
+    }, 300);
   }, 2500);
 }
 

@@ -64,8 +64,15 @@ class FakeQueue implements Pick<BehaviorQueue, 'enqueue'> {
   }
 }
 
-class FakeExecution implements Pick<ExecutionService, 'runSync'> {
+class FakeExecution implements Pick<ExecutionService, 'runSync' | 'readsAhead'> {
   readonly runs: { taskId: string; deploymentId: string }[] = [];
+  /** Whether the class is known to be small enough to read ahead of the creation. */
+  smallClass = true;
+
+  readsAhead(): boolean {
+    return this.smallClass;
+  }
+
   /** When null, the run succeeds with a result naming its task. */
   outcome: ExecutionOutcome | null = null;
 
@@ -215,6 +222,23 @@ describe('BehaviorsService.trigger', () => {
     });
     expect(lifecycle.created).toEqual([]);
     expect(execution.runs).toHaveLength(1); // skipped, and not run again
+  });
+
+  it('answers 409 for a light behavior on a class not known to be small without running anything', async () => {
+    const { service, lifecycle, execution } = setup();
+    lifecycle.holder = 'running-task';
+    execution.smallClass = false;
+    const err = await rejectionOf(service.trigger('d1', { behavior_number: '2' }));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(execution.runs).toEqual([]); // the class is not read for a refused trigger
+  });
+
+  it('runs a light behavior on a class not known to be small once its task exists', async () => {
+    const { service, lifecycle, execution } = setup();
+    execution.smallClass = false;
+    const answer = await service.trigger('d1', { behavior_number: '2' });
+    expect(answer.mode).toBe('sync');
+    expect(execution.runs).toEqual([{ taskId: lifecycle.created[0].id, deploymentId: 'd1' }]);
   });
 
   it('runs a created light task again if its first run found nothing to start', async () => {

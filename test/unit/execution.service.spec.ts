@@ -195,6 +195,22 @@ describe('ExecutionService', () => {
     expect(await tasks.get('t1')).toMatchObject({ lifecycle: 'cancelled', result: null });
   });
 
+  it('reads a class ahead of its task only once a run here has seen it to be small', async () => {
+    const { service, deployments, runJob } = setup();
+    expect(service.readsAhead('d1')).toBe(false); // never run here: unknown
+    await runJob();
+    expect(service.readsAhead('d1')).toBe(true); // two short answers
+    deployments.students = Array.from({ length: 40 }, (_, i) => ({
+      ...STUDENTS[0],
+      name: `s${i}@school.edu`,
+      text: 'x'.repeat(10_000),
+    }));
+    const again = setup(taskRecord({ id: 't1' }));
+    again.deployments.students = deployments.students;
+    await again.runJob();
+    expect(again.service.readsAhead('d1')).toBe(false); // 400 kB
+  });
+
   it('fails a task as input when its deployment was deleted before it started', async () => {
     const { tasks, deployments, runner, runJob } = setup();
     deployments.deployment = null;

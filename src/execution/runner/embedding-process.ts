@@ -34,3 +34,7 @@ process.on('message', (request: EmbedRequest) => {
 });
 // Runs only between batches: a run is one synchronous native call.
 process.on('disconnect', () => process.exit(0));
+// Ctrl+C (and some service managers) signal the whole process group: the service then shuts
+// down in order, and its runs may still need vectors during their grace period. A helper leaves
+// when the service's side of its channel closes, whatever ended the service.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
