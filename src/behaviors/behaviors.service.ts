@@ -152,8 +152,9 @@ export class BehaviorsService {
     deploymentId: string,
   ): Promise<RunResult & { behavior_number: string }> {
     let outcome = await run;
-    // Skipped although its task was created: only if Redis had run the start before the
-    // creation, which one connection does not do. Run it again rather than leave it queued.
+    // Skipped although its task was created: when the run was sent behind the creation, only if
+    // Redis had run the start first, which one connection does not do. Try once more rather than
+    // leave it queued; a task that really cannot start (deleted, ended) is skipped again.
     if (outcome.kind === 'skipped') outcome = await this.execution.runSync(taskId, deploymentId);
     const extras = { task_id: taskId, behavior_number: behaviorNumber };
     switch (outcome.kind) {
