@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { isRecord } from '../engine/types';
 import { InvalidInputError } from './errors';
 
 /**
@@ -57,7 +58,7 @@ export function onlyKeys(
   body: unknown,
   allowed: readonly string[],
 ): body is Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  if (!isRecord(body)) return false;
   for (const key of Object.keys(body)) if (!allowed.includes(key)) return false;
   return true;
 }

@@ -14,7 +14,7 @@ import {
   isShippedType,
 } from '../engine/catalog';
 import { BehaviorFailure } from '../engine/errors';
-import { BehaviorType } from '../engine/types';
+import { BehaviorType, isRecord } from '../engine/types';
 import { DeploymentBehavior } from './deployment.types';
 
 /** The shipped behaviors' configs are checked (and documented) by these DTO classes. */
@@ -24,15 +24,12 @@ const CONFIG_CLASSES: Record<BehaviorType, new () => object> = {
   random_grouping: RandomGroupingConfigDto,
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Validates `{"1": {type, config}, ...}` and returns it with canonical type names and every
  * config default filled in. Errors name the exact field, e.g. `behaviors.2.config.group_size`.
  */
 export function parseBehaviorDefinitions(raw: unknown): Record<string, DeploymentBehavior> {
-  if (!isPlainObject(raw)) {
+  if (!isRecord(raw)) {
     throw new InvalidInputError('behaviors must be an object keyed by behavior number', [
       'behaviors',
     ]);
@@ -49,7 +46,7 @@ export function parseBehaviorDefinitions(raw: unknown): Record<string, Deploymen
         [path],
       );
     }
-    if (!isPlainObject(value))
+    if (!isRecord(value))
       throw new InvalidInputError(`${path} must be an object {type, config}`, [path]);
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'config');
     if (extra.length > 0) {
@@ -73,7 +70,7 @@ export function parseBehaviorDefinitions(raw: unknown): Record<string, Deploymen
 
 export function parseBehaviorConfig(type: string, raw: unknown, path: string): unknown {
   const input = raw === undefined || raw === null ? {} : raw;
-  if (!isPlainObject(input)) throw new InvalidInputError(`${path} must be an object`, [path]);
+  if (!isRecord(input)) throw new InvalidInputError(`${path} must be an object`, [path]);
   if (!isShippedType(type)) return parseRegisteredConfig(type, input, path);
   const instance = plainToInstance(CONFIG_CLASSES[type], input, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });

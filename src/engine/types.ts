@@ -116,3 +116,7 @@ export interface ProgressUpdate {
   stage: string;
   status: string;
 }
+
+/** A JSON object (not an array, not null): the shape a config, a body or an output must have. */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -15,6 +15,7 @@ import { taskLog } from '../tasks/task-log';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { TaskStore } from '../tasks/task.store';
 import { StoredVariable, TaskRecord, TaskStage, TERMINAL } from '../tasks/task.types';
+import { ProgressUpdate } from '../engine/types';
 import { QUEUE_RUNNER, SYNC_RUNNER } from './runner.provider';
 import { BehaviorRunner, StoredClass } from './runner/behavior-runner';
 import { EncodedResult, spliceJson } from './runner/encoded-result';
@@ -81,8 +82,6 @@ export class ExecutionService implements BeforeApplicationShutdown {
   private readonly stages = new Map<string, TaskStage>();
   /** Bytes of each deployment's class at its last run here (bounded, oldest dropped). */
   private readonly classBytes = new Map<string, number>();
-  /** The progress writes of each task running here, held back at first. */
-  private readonly progress = new Map<string, HeldProgress>();
   private readonly syncRuns = new Map<
     string,
     { controller: AbortController; done: Promise<unknown> }
@@ -290,18 +289,17 @@ export class ExecutionService implements BeforeApplicationShutdown {
       (u) => this.writeProgress(record, u.progress, u.stage as TaskStage, u.status),
       Date.now() + PROGRESS_HOLD_MS,
     );
-    this.progress.set(taskId, progress);
     try {
       return await this.runAndRecord(record, behavior, students, runner, signal, started.attempt, {
         startedAt,
         t0,
         cancel: task.cancel,
+        progress,
       });
     } finally {
       clearInterval(renewal);
       this.stages.delete(taskId);
       progress.close();
-      this.progress.delete(taskId);
     }
   }
 
@@ -312,21 +310,22 @@ export class ExecutionService implements BeforeApplicationShutdown {
     runner: BehaviorRunner,
     signal: AbortSignal,
     attempt: number,
-    context: { startedAt: Date; t0: bigint; cancel: CancelRequest },
+    context: { startedAt: Date; t0: bigint; cancel: CancelRequest; progress: HeldProgress },
   ): Promise<ExecutionOutcome> {
     const taskId = record.id;
-    const { startedAt, t0, cancel } = context;
+    const { startedAt, t0, cancel, progress } = context;
+    const report = (update: ProgressUpdate) => this.reportProgress(record, update, progress);
     let output: EncodedResult;
     try {
       // Progress writes are not awaited: commands on one connection run in order, so they
       // still land before the final state, and the run does not wait on them. They are held
       // back for the run's first PROGRESS_HOLD_MS (see HeldProgress).
-      this.reportProgress(record, 30, 'execution', 'Executing behavior...');
+      report({ progress: 30, stage: 'execution', status: 'Executing behavior...' });
       output = await runner.runEncoded(behavior.type, behavior.config, students, {
         signal,
         // A shutdown stops the behavior, but a result it already has is still saved.
         isInterruption: (reason) => reason === REQUEUE || reason === INTERRUPTED_BY_SHUTDOWN,
-        onProgress: (u) => this.reportProgress(record, u.progress, u.stage as TaskStage, u.status),
+        onProgress: report,
       });
     } catch (err) {
       if (signal.aborted && signal.reason === REQUEUE) return this.requeue(record, attempt);
@@ -345,14 +344,14 @@ export class ExecutionService implements BeforeApplicationShutdown {
     // Cancelled after the behavior's last checkpoint: the final write would refuse the result.
     // For a large class, two turns of the event loop first: the run may have ended in the same
     // turn as a cancel message reached the socket, which is read only at the next turn's poll
-    // phase, and the result about to be written is a megabyte. Not for a usual class, whose result is small: a synchronous run would wait behind
-    // whatever else the loop holds. Best effort: a cancel read later is still refused by the
-    // final write (finish.lua).
+    // phase, and the result about to be written is a megabyte. Not for a usual class, whose
+    // result is small: a synchronous run would wait behind whatever else the loop holds. Best
+    // effort: a cancel read later is still refused by the final write (finish.lua).
     if (students.students.length >= LARGE_RESULT_FROM_STUDENTS)
       await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
     if (cancel.reason !== null)
       return this.fail(record, new BehaviorFailure('cancelled', cancel.reason));
-    this.reportProgress(record, 90, 'saving', 'Saving results...');
+    report({ progress: 90, stage: 'saving', status: 'Saving results...' });
     const micros = Number(process.hrtime.bigint() - t0) / 1000;
     // The thread's JSON is spliced, never parsed here: a large result stays one flat string.
     // The service's fields come after the output, so a behavior cannot claim another type
@@ -411,24 +410,23 @@ export class ExecutionService implements BeforeApplicationShutdown {
 
   /**
    * Records progress. Each new stage is an info line, the steps within one (which can come every
-   * half second) debug lines, so LOG_LEVEL=debug follows a run step by step.
+   * half second) debug lines, so LOG_LEVEL=debug follows a run step by step. The write itself
+   * goes through the run's HeldProgress.
    */
-  private reportProgress(
-    record: TaskRecord,
-    progress: number,
-    stage: TaskStage,
-    status: string,
-  ): void {
+  private reportProgress(record: TaskRecord, update: ProgressUpdate, held: HeldProgress): void {
     const taskId = record.id;
+    const stage = update.stage as TaskStage;
     const newStage = this.stages.get(taskId) !== stage;
     this.stages.set(taskId, stage);
-    const fields = { ...taskLog(record, newStage ? 'stage' : 'progress'), stage, progress };
-    const line = `Task ${taskId} ${stage} ${Math.round(progress)}%: ${status}`;
+    const fields = {
+      ...taskLog(record, newStage ? 'stage' : 'progress'),
+      stage,
+      progress: update.progress,
+    };
+    const line = `Task ${taskId} ${stage} ${Math.round(update.progress)}%: ${update.status}`;
     if (newStage) this.logger.log(fields, line);
     else this.logger.debug(fields, line);
-    const held = this.progress.get(taskId);
-    if (held !== undefined) held.report({ progress, stage, status });
-    else this.writeProgress(record, progress, stage, status);
+    held.report(update);
   }
 
   private writeProgress(

@@ -1,9 +1,4 @@
-/** One progress update of a run, as written to its task record. */
-export interface ProgressWrite {
-  progress: number;
-  stage: string;
-  status: string;
-}
+import { ProgressUpdate } from '../engine/types';
 
 /**
  * Holds back a run's progress writes for its first moments and keeps only the latest. A light
@@ -13,17 +8,17 @@ export interface ProgressWrite {
  * update as it comes. Nothing is written once the run has ended.
  */
 export class HeldProgress {
-  private pending: ProgressWrite | null = null;
+  private pending: ProgressUpdate | null = null;
   private timer: NodeJS.Timeout | null = null;
   private open = true;
 
   constructor(
-    private readonly write: (update: ProgressWrite) => void,
+    private readonly write: (update: ProgressUpdate) => void,
     private readonly holdUntil: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  report(update: ProgressWrite): void {
+  report(update: ProgressUpdate): void {
     if (!this.open) return;
     const wait = this.holdUntil - this.now();
     if (wait <= 0 && this.timer === null) {

@@ -130,6 +130,26 @@ describe('Triggering behaviors (HTTP, real Redis, embedded worker)', () => {
     await trigger({ behavior_number: '4' }).expect(202); // free again once finished
   });
 
+  it('refuses a synchronous trigger sent with its run behind it, leaving the running task alone', async () => {
+    // A synchronous run here first: the class is now known to be small, so the next synchronous
+    // trigger sends its run's reads and start right behind the creation (one round trip).
+    await trigger({ behavior_number: '3' }).expect(200);
+    // Behavior 4 may still be held by the previous test's last run: wait for it to be free.
+    let first = await trigger({ behavior_number: '4' });
+    for (let i = 0; first.status === 409 && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      first = await trigger({ behavior_number: '4' });
+    }
+    expect(first.status).toBe(202);
+    const second = await trigger({ behavior_number: '4', async_execution: false }).expect(409);
+    expect(second.body).toMatchObject({ task_id: first.body.task_id, behavior_number: '4' });
+    // The refused task's start found nothing to start: the holder runs on and succeeds.
+    const last = (await pollUntilDone(t, dep, first.body.task_id)).at(-1)!;
+    expect(last).toMatchObject({ state: 'SUCCESS', attempt: 1 });
+    const sync = await trigger({ behavior_number: '4', async_execution: false }).expect(200);
+    expect(sync.body).toMatchObject({ behavior_number: '4', success: true });
+  });
+
   it('answers 404 naming an unknown deployment or behavior', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     const d = await trigger({ behavior_number: '1' }, unknown).expect(404);

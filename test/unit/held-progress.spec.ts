@@ -1,10 +1,11 @@
-import { HeldProgress, ProgressWrite } from '../../src/execution/held-progress';
+import { ProgressUpdate } from '../../src/engine/types';
+import { HeldProgress } from '../../src/execution/held-progress';
 
 describe('HeldProgress', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000 }));
   afterEach(() => jest.useRealTimers());
 
-  const update = (progress: number): ProgressWrite => ({
+  const update = (progress: number): ProgressUpdate => ({
     progress,
     stage: 'execution',
     status: `at ${progress}`,

@@ -1,4 +1,5 @@
 import { OutputVariablePrefix } from '../../engine/catalog';
+import { isRecord } from '../../engine/types';
 
 /**
  * A behavior's result as its thread hands it over: JSON text, not objects. The result of a
@@ -25,9 +26,6 @@ const SERVICE_FIELDS: ReadonlySet<string> = new Set([
   'executed_at',
   'task_id',
 ]);
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Serializes an output field by field, so the variable's part (the groups or the themes, most
