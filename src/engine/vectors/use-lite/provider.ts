@@ -1,7 +1,7 @@
 import { awaitWithCheckpoints } from '../../checkpoints';
 import { throwIfAborted } from '../../errors';
 import type { EmbeddingProvider, EmbedManyOptions } from '../providers';
-import { USE_MAX_TOKENS, useTokenizer } from './model-files';
+import { USE_MAX_TOKENS, UseLiteModel, useTokenizer } from './model-files';
 import { loadUseLiteModel, loadUseLiteWasm } from './runtime';
 
 /** Somewhere a batch of token lists becomes vectors: this thread, or a helper process. */
@@ -22,16 +22,15 @@ export type LaneSource = (uncachedAnswers: number) => Promise<readonly TokenLane
  * thread (ONNX Runtime's `run` too), so a batch here holds up this thread's checkpoints: about
  * 10-60 ms each.
  */
-export const inThreadLanes: LaneSource = async () => {
-  const model = await loadUseLiteModel();
-  return [{ tokenBudget: 96, embedTokens: (tokens) => model.embedTokens(tokens) }];
-};
+export const inThreadLanes: LaneSource = () => inThread(loadUseLiteModel);
 
 /** The model in this thread on TFJS WASM: for a thread that can be killed mid-batch. */
-export const inThreadWasmLanes: LaneSource = async () => {
-  const model = await loadUseLiteWasm();
+export const inThreadWasmLanes: LaneSource = () => inThread(loadUseLiteWasm);
+
+async function inThread(load: () => Promise<UseLiteModel>): Promise<readonly TokenLane[]> {
+  const model = await load();
   return [{ tokenBudget: 96, embedTokens: (tokens) => model.embedTokens(tokens) }];
-};
+}
 
 /**
  * Universal Sentence Encoder lite (512 dimensions): our linear tokenizer, then the model (ONNX
