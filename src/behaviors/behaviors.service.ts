@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, RunFailedError } from '../common/errors';
 import { Deployment } from '../deployments/deployment.types';
+import { DeploymentSnapshot } from '../deployments/deployments.repository';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { behaviorDefinition } from '../engine/catalog';
 import { BehaviorFailure } from '../engine/errors';
@@ -14,6 +15,9 @@ import {
   BehaviorListDto,
   TriggerBehaviorDto,
 } from './dto/trigger-behavior.dto';
+
+/** Reads of a deployment one trigger makes at most when it keeps changing under it. */
+const TRIGGER_READS = 3;
 
 export type TriggerResponse =
   | { mode: 'async'; body: AsyncTriggerResponseDto }
@@ -48,83 +52,102 @@ export class BehaviorsService {
     };
   }
 
+  /**
+   * The first try uses this process's snapshot of the deployment when it has one, without waiting
+   * on a read: the task's creation checks that the stored deployment is still that snapshot, and
+   * nothing is created from a stale one, which is read again. Bounded, for a deployment that is
+   * edited over and over while it is triggered.
+   */
   async trigger(deploymentId: string, dto: TriggerBehaviorDto): Promise<TriggerResponse> {
-    const deployment = await this.deployments.get(deploymentId);
-    const behavior = deployment.behaviors[dto.behavior_number];
-    if (behavior === undefined) {
-      throw new NotFoundError(
-        `Behavior ${dto.behavior_number} not found in deployment ${deploymentId} ` +
-          `(it has: ${Object.keys(deployment.behaviors).join(', ') || 'none'})`,
-        { behavior_number: dto.behavior_number },
-      );
+    let snapshot = this.deployments.cachedSnapshot(deploymentId);
+    let reads = 0;
+    for (;;) {
+      if (snapshot === undefined) {
+        snapshot = await this.deployments.snapshot(deploymentId);
+        reads++;
+      }
+      if (snapshot.deployment.behaviors[dto.behavior_number] === undefined) {
+        if (reads === 0) {
+          snapshot = undefined; // only cached: the behavior may have been added since
+          continue;
+        }
+        throw new NotFoundError(
+          `Behavior ${dto.behavior_number} not found in deployment ${deploymentId} ` +
+            `(it has: ${Object.keys(snapshot.deployment.behaviors).join(', ') || 'none'})`,
+          { behavior_number: dto.behavior_number },
+        );
+      }
+      const answer = await this.tryTrigger(snapshot, dto);
+      if (answer !== 'stale') return answer;
+      if (reads >= TRIGGER_READS) {
+        throw new ConflictError(
+          `Deployment ${deploymentId} changed while behavior ${dto.behavior_number} was being ` +
+            'triggered; try again',
+          { behavior_number: dto.behavior_number },
+        );
+      }
+      snapshot = undefined;
     }
+  }
+
+  /** One try: 'stale' when the deployment is no longer the snapshot (nothing was created). */
+  private async tryTrigger(
+    snapshot: DeploymentSnapshot,
+    dto: TriggerBehaviorDto,
+  ): Promise<TriggerResponse | 'stale'> {
+    const deployment = snapshot.deployment;
+    const number = dto.behavior_number;
+    const type = deployment.behaviors[number].type;
     // The design note: heavy behaviors default to async, the others to sync.
     const mode: ExecutionMode =
-      (dto.async_execution ?? behaviorDefinition(behavior.type).heavy) ? 'async' : 'sync';
-    const task = this.createTask(deployment, dto.behavior_number, mode);
-    if (mode === 'async') {
-      await task.created;
-      return { mode, body: await this.enqueue(task.id, deployment, dto.behavior_number) };
-    }
-    if (!this.execution.readsAhead(deploymentId)) {
-      await task.created;
-      const run = this.execution.runSync(task.id, deploymentId);
-      return { mode, body: await this.answerRun(task.id, dto.behavior_number, run, deploymentId) };
+      (dto.async_execution ?? behaviorDefinition(type).heavy) ? 'async' : 'sync';
+    const task = this.createTask(snapshot, number, mode);
+    if (mode === 'async') return this.enqueueBehind(task, deployment, number);
+    if (!this.execution.readsAhead(deployment.id)) {
+      if ((await task.created) === 'stale') return 'stale';
+      const run = this.execution.runSync(task.id, deployment.id);
+      return { mode, body: await this.answerRun(task.id, number, run, deployment.id) };
     }
     // A small class: the run's reads and its start are sent right behind the creation, on the
     // same connection, so Redis runs them in that order: one round trip for both. A run whose
     // task was not created finds nothing to start and is skipped.
-    const run = this.execution.runSync(task.id, deploymentId);
+    const run = this.execution.runSync(task.id, deployment.id);
     const [created] = await Promise.allSettled([task.created, run]);
     if (created.status === 'rejected') throw created.reason;
-    return { mode, body: await this.answerRun(task.id, dto.behavior_number, run, deploymentId) };
+    if (created.value === 'stale') return 'stale';
+    return { mode, body: await this.answerRun(task.id, number, run, deployment.id) };
   }
 
-  /** Sends the creation of a task; `created` settles once it is made (409 if the lock is held). */
-  private createTask(
+  /**
+   * The job is sent right behind its task's creation, on the same Redis connection (QueueModule),
+   * so Redis runs them in that order and no worker can take the job before its task exists: one
+   * round trip for both. When the creation is refused (409, or a stale deployment) the job is
+   * taken off the queue again; one a worker took first finds no task and is skipped.
+   */
+  private async enqueueBehind(
+    task: { id: string; created: Promise<'created' | 'stale'> },
     d: Deployment,
     behaviorNumber: string,
-    mode: ExecutionMode,
-  ): { id: string; created: Promise<void> } {
-    const id = randomUUID();
-    const created = this.tasks
-      .create({
-        id,
-        deployment_id: d.id,
-        behavior_number: behaviorNumber,
-        behavior_type: d.behaviors[behaviorNumber].type,
-        mode,
-      })
-      .then((outcome) => {
-        if (outcome.created) return;
-        throw new ConflictError(
-          `Behavior ${behaviorNumber} of deployment ${d.id} is already queued or running as task ${outcome.holder}; ` +
-            'wait for it to finish or cancel it',
-          { task_id: outcome.holder, behavior_number: behaviorNumber },
-        );
-      });
-    return { id, created };
-  }
-
-  private async enqueue(
-    taskId: string,
-    d: Deployment,
-    behaviorNumber: string,
-  ): Promise<AsyncTriggerResponseDto> {
+  ): Promise<TriggerResponse | 'stale'> {
     const behaviorType = d.behaviors[behaviorNumber].type;
-    try {
-      await this.queue.enqueue({
-        task_id: taskId,
-        deployment_id: d.id,
-        behavior_number: behaviorNumber,
-        behavior_type: behaviorType,
-      });
-    } catch (err) {
+    const added = this.queue.enqueue({
+      task_id: task.id,
+      deployment_id: d.id,
+      behavior_number: behaviorNumber,
+      behavior_type: behaviorType,
+    });
+    const [created, queued] = await Promise.allSettled([task.created, added]);
+    if (created.status === 'rejected' || created.value === 'stale') {
+      if (queued.status === 'fulfilled') this.queue.discard(task.id, behaviorType);
+      if (created.status === 'rejected') throw created.reason;
+      return 'stale';
+    }
+    if (queued.status === 'rejected') {
       // Never leave a PENDING task that no worker will ever see: fail it, freeing the lock.
       await this.tasks
         .fail(
           {
-            id: taskId,
+            id: task.id,
             deployment_id: d.id,
             behavior_number: behaviorNumber,
             behavior_type: behaviorType,
@@ -134,14 +157,51 @@ export class BehaviorsService {
           new BehaviorFailure('crashed', 'The task could not be queued'),
         )
         .catch(() => undefined);
-      throw err;
+      throw queued.reason;
     }
     return {
-      behavior_number: behaviorNumber,
-      task_id: taskId,
-      status: 'PENDING',
-      message: 'Behavior execution started. Use task ID to check progress.',
+      mode: 'async',
+      body: {
+        behavior_number: behaviorNumber,
+        task_id: task.id,
+        status: 'PENDING',
+        message: 'Behavior execution started. Use task ID to check progress.',
+      },
     };
+  }
+
+  /**
+   * Sends the creation of a task; `created` settles once it is made, or is 'stale' when the
+   * deployment is no longer the snapshot (409 if the behavior's lock is held).
+   */
+  private createTask(
+    snapshot: DeploymentSnapshot,
+    behaviorNumber: string,
+    mode: ExecutionMode,
+  ): { id: string; created: Promise<'created' | 'stale'> } {
+    const d = snapshot.deployment;
+    const id = randomUUID();
+    const created = this.tasks
+      .create(
+        {
+          id,
+          deployment_id: d.id,
+          behavior_number: behaviorNumber,
+          behavior_type: d.behaviors[behaviorNumber].type,
+          mode,
+        },
+        snapshot.sha1,
+      )
+      .then((outcome) => {
+        if (outcome.created) return 'created' as const;
+        if ('stale' in outcome) return 'stale' as const;
+        throw new ConflictError(
+          `Behavior ${behaviorNumber} of deployment ${d.id} is already queued or running as task ${outcome.holder}; ` +
+            'wait for it to finish or cancel it',
+          { task_id: outcome.holder, behavior_number: behaviorNumber },
+        );
+      });
+    return { id, created };
   }
 
   /** A synchronous run: the same runner threads and time limits, answered in the response. */

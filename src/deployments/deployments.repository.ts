@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { Deployment, StoredSubmission } from './deployment.types';
@@ -12,6 +14,28 @@ function parseDeployment(raw: string): Deployment {
   const d = JSON.parse(raw) as Omit<Deployment, 'owners'> & { owners?: string[] };
   return { ...d, owners: d.owners ?? [] };
 }
+
+/**
+ * A deployment as this process last read or wrote it, with the SHA-1 of its stored JSON: a task
+ * is created from it only if the stored JSON still has that SHA-1 (lua/create.lua in tasks).
+ */
+export interface DeploymentSnapshot {
+  deployment: Deployment;
+  sha1: string;
+}
+
+function snapshotOf(raw: string): DeploymentSnapshot {
+  return { deployment: parseDeployment(raw), sha1: createHash('sha1').update(raw).digest('hex') };
+}
+
+/**
+ * Snapshots kept for triggers, so that a trigger sends its task's creation at once instead of
+ * waiting on a read first. Bounded in count and in the JSON characters they came from; a large
+ * deployment is not kept.
+ */
+const SNAPSHOTS_MAX = 10_000;
+const SNAPSHOTS_MAX_CHARS = 16 * 1024 * 1024;
+const SNAPSHOT_MAX_CHARS = 64 * 1024;
 
 /**
  * JSON parsed between two turns of the event loop: parsing runs at a few hundred MB/s, so a
@@ -34,6 +58,11 @@ interface SubmissionScripts {
 @Injectable()
 export class DeploymentsRepository {
   private readonly redis: Redis & SubmissionScripts;
+  private readonly snapshots = new LRUCache<string, DeploymentSnapshot & { chars: number }>({
+    max: SNAPSHOTS_MAX,
+    maxSize: SNAPSHOTS_MAX_CHARS,
+    sizeCalculation: (s) => s.chars,
+  });
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -53,19 +82,47 @@ export class DeploymentsRepository {
    */
   async save(d: Deployment, previous: Deployment | null = null): Promise<void> {
     const score = Date.parse(d.created_at);
+    const raw = JSON.stringify(d);
     const tx = this.redis
       .multi()
-      .set(this.keys.deployment(d.id), JSON.stringify(d))
+      .set(this.keys.deployment(d.id), raw)
       .zadd(this.keys.deploymentIndex(), 'NX', score, d.id);
     for (const owner of d.owners) tx.zadd(this.keys.ownerIndex(owner), 'NX', score, d.id);
     for (const owner of previous?.owners ?? [])
       if (!d.owners.includes(owner)) tx.zrem(this.keys.ownerIndex(owner), d.id);
+    this.snapshots.delete(d.id);
     await tx.exec();
+    this.remember(d.id, raw);
   }
 
   async get(id: string): Promise<Deployment | null> {
     const raw = await this.redis.get(this.keys.deployment(id));
     return raw === null ? null : parseDeployment(raw);
+  }
+
+  /** Reads the deployment as it is stored now, and keeps the snapshot for `cachedSnapshot`. */
+  async snapshot(id: string): Promise<DeploymentSnapshot | null> {
+    const raw = await this.redis.get(this.keys.deployment(id));
+    if (raw === null) {
+      this.snapshots.delete(id);
+      return null;
+    }
+    return this.remember(id, raw);
+  }
+
+  /**
+   * The last snapshot this process read or wrote, without asking Redis: it may be stale (another
+   * process may have edited the deployment since), which only a task's creation can tell.
+   */
+  cachedSnapshot(id: string): DeploymentSnapshot | undefined {
+    return this.snapshots.get(id);
+  }
+
+  private remember(id: string, raw: string): DeploymentSnapshot {
+    const snapshot = snapshotOf(raw);
+    if (raw.length <= SNAPSHOT_MAX_CHARS)
+      this.snapshots.set(id, { ...snapshot, chars: raw.length });
+    return snapshot;
   }
 
   /**
@@ -90,6 +147,7 @@ export class DeploymentsRepository {
 
   /** Removes the deployment and everything stored under it (students, outputs, history). */
   async delete(d: Deployment): Promise<void> {
+    this.snapshots.delete(d.id);
     const locks = Object.keys(d.behaviors).map((n) => this.keys.behaviorLock(d.id, n));
     const tx = this.redis
       .multi()

@@ -7,7 +7,7 @@ import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { Principal } from '../auth/principal';
 import { toDeploymentDto } from './deployment.mapper';
 import { Deployment } from './deployment.types';
-import { DeploymentsRepository } from './deployments.repository';
+import { DeploymentSnapshot, DeploymentsRepository } from './deployments.repository';
 import { CreateDeploymentDto, DeploymentPageDto, UpdateDeploymentDto } from './dto/deployment.dto';
 
 @Injectable()
@@ -39,6 +39,19 @@ export class DeploymentsService {
     const d = await this.repo.get(id);
     if (d === null) throw deploymentNotFound(id);
     return d;
+  }
+
+  /** The deployment as stored now, with the SHA-1 a task's creation checks (404 when gone). */
+  async snapshot(id: string): Promise<DeploymentSnapshot> {
+    if (!isId(id)) throw deploymentNotFound(id);
+    const s = await this.repo.snapshot(id);
+    if (s === null) throw deploymentNotFound(id);
+    return s;
+  }
+
+  /** This process's last snapshot of the deployment, possibly stale; no Redis read. */
+  cachedSnapshot(id: string): DeploymentSnapshot | undefined {
+    return this.repo.cachedSnapshot(id);
   }
 
   /** What the caller may see: every deployment for an admin, otherwise those they own. */

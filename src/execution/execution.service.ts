@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { behaviorDefinition } from '../engine/catalog';
 import { BehaviorFailure } from '../engine/errors';
@@ -80,8 +81,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
   /** Synchronous runs in flight in this process, to stop them within a bound at shutdown. */
   /** The last stage logged for each task running here (a new stage is an info line). */
   private readonly stages = new Map<string, TaskStage>();
-  /** Bytes of each deployment's class at its last run here (bounded, oldest dropped). */
-  private readonly classBytes = new Map<string, number>();
+  /** Bytes of each deployment's class at its last run here (bounded, least recent dropped). */
+  private readonly classBytes = new LRUCache<string, number>({ max: CLASS_BYTES_REMEMBERED });
   private readonly syncRuns = new Map<
     string,
     { controller: AbortController; done: Promise<unknown> }
@@ -115,10 +116,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
   private rememberClassBytes(deploymentId: string, stored: readonly Uint8Array[]): void {
     let bytes = 0;
     for (const s of stored) bytes += s.length;
-    this.classBytes.delete(deploymentId); // re-inserted last: the map drops the oldest first
     this.classBytes.set(deploymentId, bytes);
-    if (this.classBytes.size > CLASS_BYTES_REMEMBERED)
-      this.classBytes.delete(this.classBytes.keys().next().value as string);
   }
 
   /** A synchronous run, in this process's sync threads; a cancel request aborts it. */

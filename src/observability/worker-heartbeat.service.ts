@@ -30,8 +30,14 @@ export interface WorkerRecord {
 const MISSED_BEATS = 3;
 
 /**
+ * Starts and ends of tasks within this window share one write: a light task starts and ends
+ * within it, and two writes per task would sit on the Redis connection its run uses.
+ */
+const CHANGE_COALESCE_MS = 100;
+
+/**
  * Each process that serves queues keeps a small record in Redis: who it is, its queues, what it
- * runs now. It is refreshed every WORKER_HEARTBEAT_MS (and at once when a task starts or ends)
+ * runs now. It is refreshed every WORKER_HEARTBEAT_MS (and within 100 ms when a task starts or ends)
  * with a TTL of three beats, so a process that dies drops out within that; one that stops
  * cleanly removes its record. A worker-only process may also keep WORKER_READY_FILE fresh.
  */
@@ -43,6 +49,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
   private readonly intervalMs: number;
   private readonly readyFile: string | null;
   private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
   private stopping = false;
 
   constructor(
@@ -59,7 +66,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
   /** After every module's init: the queue workers exist by now. */
   onApplicationBootstrap(): void {
     if (this.registry.served.length === 0) return;
-    this.registry.onChange(() => void this.beat());
+    this.registry.onChange(() => this.beatSoon());
     this.timer = setInterval(() => void this.beat(), this.intervalMs);
     this.timer.unref();
     void this.beat();
@@ -69,6 +76,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
     if (this.timer === null) return;
     this.stopping = true;
     clearInterval(this.timer);
+    if (this.soon !== null) clearTimeout(this.soon);
     await this.removeReadyFile();
     await this.redis
       .multi()
@@ -89,6 +97,15 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
       .filter((r): r is string => r !== null)
       .map((r) => JSON.parse(r) as WorkerRecord)
       .sort((a, b) => a.started_at.localeCompare(b.started_at));
+  }
+
+  private beatSoon(): void {
+    if (this.soon !== null) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.beat();
+    }, CHANGE_COALESCE_MS);
+    this.soon.unref();
   }
 
   private async beat(): Promise<void> {

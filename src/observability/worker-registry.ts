@@ -34,7 +34,7 @@ export class WorkerRegistry {
     return this.queues;
   }
 
-  /** A processor started or ended a task: the heartbeat refreshes at once, not at its next beat. */
+  /** A processor started or ended a task: the heartbeat refreshes soon, not at its next beat. */
   changed(): void {
     for (const listener of this.listeners) listener();
   }

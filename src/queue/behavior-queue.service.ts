@@ -32,6 +32,14 @@ export class BehaviorQueue {
     });
   }
 
+  /**
+   * Takes off its queue, if no worker holds it yet, a job sent behind a task's creation that
+   * was refused. Not awaited: a job left behind finds no task and is skipped by its worker.
+   */
+  discard(taskId: string, behaviorType: string): void {
+    this.queues[queueFor(behaviorType)].remove(taskId).catch(() => undefined);
+  }
+
   /** Takes a job off its queue if no worker holds it yet. */
   async removeIfWaiting(taskId: string, behaviorType: string): Promise<RemoveOutcome> {
     const queue = this.queues[queueFor(behaviorType)];

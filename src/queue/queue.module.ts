@@ -2,6 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
+import Redis from 'ioredis';
+import { QUEUE_REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { redisOptionsFromUrl } from '../config/redis-url';
 import { BehaviorQueue } from './behavior-queue.service';
@@ -21,23 +23,16 @@ import { ALL_QUEUES } from './jobs';
         };
       },
     }),
-    // Producers (triggers, cancels, the dashboard) pipeline the commands sent in one tick into one
-    // write, as the service's own client does: BullMQ's add was one socket write per trigger.
-    // Workers get a plain connection of their own (BehaviorJobProcessor), as @nestjs/bullmq
-    // would otherwise hand them this one.
+    // Producers (triggers, cancels, the dashboard) share one client, QUEUE_REDIS, on which an
+    // async trigger also creates its task: it sends the job right behind the creation, and one
+    // connection runs them in that order, so no worker can take a job whose task is not there yet
+    // (BehaviorsService). Workers get a plain connection of their own (BehaviorJobProcessor), as
+    // @nestjs/bullmq would otherwise hand them this one.
     BullModule.registerQueueAsync(
       ...ALL_QUEUES.map((name) => ({
         name,
-        inject: [ConfigService],
-        useFactory: (config: TypedConfigService) => {
-          const app = appConfigOf(config);
-          return {
-            connection: {
-              ...redisOptionsFromUrl(app.redisUrl, app.redisTlsCa),
-              enableAutoPipelining: true,
-            },
-          };
-        },
+        inject: [QUEUE_REDIS],
+        useFactory: (redis: Redis) => ({ connection: redis }),
       })),
     ),
   ],

@@ -13,6 +13,13 @@ import { RedisKeys } from './redis-keys';
 import { redisOptionsFromUrl } from '../config/redis-url';
 
 export const REDIS = Symbol('REDIS');
+/**
+ * The queues' producer connection (BullMQ's adds, removes, dashboard reads), on which an async
+ * trigger also creates its task: one connection runs the creation before the job's add. Apart
+ * from the store's because each autopipeline copies every script its client defines, and
+ * BullMQ defines some forty: the store's status reads would pay for them.
+ */
+export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
 /**
  * Commands fail at once while Redis is down (no offline queue), so HTTP callers get a 503
@@ -55,17 +62,28 @@ export function isRedisUnavailable(err: unknown, client: Redis): boolean {
       },
     },
     {
+      provide: QUEUE_REDIS,
+      inject: [ConfigService],
+      useFactory: (config: TypedConfigService) => {
+        const app = appConfigOf(config);
+        return createRedisClient(app.redisUrl, 'queue-producer', app.redisTlsCa);
+      },
+    },
+    {
       provide: RedisKeys,
       inject: [ConfigService],
       useFactory: (config: TypedConfigService) => new RedisKeys(appConfigOf(config).keyPrefix),
     },
   ],
-  exports: [REDIS, RedisKeys],
+  exports: [REDIS, QUEUE_REDIS, RedisKeys],
 })
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
 
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly producer: Redis,
+  ) {}
 
   /** Starts serving even if Redis is late: requests get 503 until it answers. */
   async onModuleInit(): Promise<void> {
@@ -82,6 +100,6 @@ export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await Promise.all([this.redis, this.producer].map((c) => c.quit().catch(() => c.disconnect())));
   }
 }

@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import { BehaviorFailure } from '../engine/errors';
 import { appConfigOf, TypedConfigService } from '../config/config.module';
 import { FinalState, Metrics } from '../observability/metrics';
-import { REDIS } from '../redis/redis.module';
+import { QUEUE_REDIS, REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
 import { taskLog } from './task-log';
 import {
@@ -49,11 +49,15 @@ export type FinishOutcome = 'ok' | 'cancel' | 'terminal' | 'missing';
 export type StartOutcome =
   { outcome: 'ok'; attempt: number } | { outcome: 'cancel' | 'terminal' | 'missing'; attempt: 0 };
 export type RequeueOutcome = 'ok' | 'stale' | 'terminal' | 'missing';
-export type CreateOutcome = { created: true } | { created: false; holder: string };
+export type CreateOutcome =
+  | { created: true }
+  | { created: false; holder: string }
+  /** The deployment changed (or went) since the caller read it. */
+  | { created: false; stale: true };
 
 type Args = (string | number)[];
 interface TaskScripts {
-  taskCreate(...args: Args): Promise<string>;
+  taskCreate(...args: Args): Promise<['created' | 'stale'] | ['held', string]>;
   taskStart(...args: Args): Promise<[string, number]>;
   taskRenew(...args: Args): Promise<number>;
   taskRequeue(...args: Args): Promise<string>;
@@ -63,8 +67,10 @@ interface TaskScripts {
 }
 
 /** Each script's guarantees are written at the top of its file in ./lua. */
-const SCRIPTS: [keyof TaskScripts, string, number][] = [
-  ['taskCreate', 'create.lua', 3],
+type ScriptFile = [keyof TaskScripts, string, number];
+const CREATE: ScriptFile = ['taskCreate', 'create.lua', 4];
+const SCRIPTS: ScriptFile[] = [
+  CREATE,
   ['taskStart', 'start.lua', 3],
   ['taskRenew', 'renew.lua', 2],
   ['taskRequeue', 'requeue.lua', 2],
@@ -72,6 +78,12 @@ const SCRIPTS: [keyof TaskScripts, string, number][] = [
   ['taskRequestCancel', 'request-cancel.lua', 1],
   ['taskFinish', 'finish.lua', 5],
 ];
+
+function defineScript(client: Redis, [name, file, numberOfKeys]: ScriptFile): void {
+  if (name in client) return;
+  const lua = readFileSync(join(__dirname, 'lua', file), 'utf8');
+  client.defineCommand(name, { numberOfKeys, lua });
+}
 
 const HISTORY_MAX = 1000;
 
@@ -84,6 +96,8 @@ const HISTORY_MAX = 1000;
 export class TaskLifecycle {
   private readonly logger = new Logger(TaskLifecycle.name);
   private readonly redis: Redis & TaskScripts;
+  /** Where an async task is created: its job is sent on the same connection, right behind. */
+  private readonly producer: Redis & TaskScripts;
   private readonly retentionSeconds: number;
 
   constructor(
@@ -92,19 +106,23 @@ export class TaskLifecycle {
     @Inject(ConfigService) config: TypedConfigService,
     /** Each final state is counted by the process whose write won, so exactly once. */
     @Optional() private readonly metrics?: Metrics,
+    @Optional() @Inject(QUEUE_REDIS) producer?: Redis,
   ) {
     this.retentionSeconds = appConfigOf(config).taskRetentionSeconds;
-    for (const [name, file, numberOfKeys] of SCRIPTS) {
-      if (!(name in redis)) {
-        const lua = readFileSync(join(__dirname, 'lua', file), 'utf8');
-        redis.defineCommand(name, { numberOfKeys, lua });
-      }
-    }
+    for (const script of SCRIPTS) defineScript(redis, script);
     this.redis = redis as Redis & TaskScripts;
+    if (producer !== undefined) defineScript(producer, CREATE);
+    this.producer = (producer ?? redis) as Redis & TaskScripts;
   }
 
-  /** Creates the task and takes the behavior's lock; names the holder when it is taken. */
-  async create(task: NewTask): Promise<CreateOutcome> {
+  /**
+   * Creates the task and takes the behavior's lock; names the holder when it is taken. Nothing is
+   * created when the deployment's stored JSON no longer has the SHA-1 `deploymentSha1` (it was
+   * edited or deleted since the caller read it): the caller reads it again. Sent at once, on the
+   * connection the task's next command goes on (its job's add, or its synchronous run's reads),
+   * so that a caller may send that command right behind it.
+   */
+  async create(task: NewTask, deploymentSha1: string): Promise<CreateOutcome> {
     const fields: Record<string, string> = {
       ...task,
       lifecycle: 'queued',
@@ -113,15 +131,19 @@ export class TaskLifecycle {
       status: 'Task is waiting to be processed...',
       created_at: new Date().toISOString(),
     };
-    const holder = await this.redis.taskCreate(
+    const client = task.mode === 'async' ? this.producer : this.redis;
+    const [outcome, holder] = await client.taskCreate(
       this.keys.behaviorLock(task.deployment_id, task.behavior_number),
       this.keys.task(task.id),
       this.keys.deploymentTasks(task.deployment_id),
+      this.keys.deployment(task.deployment_id),
       task.id,
       this.keys.taskPrefix(),
+      deploymentSha1,
       ...Object.entries(fields).flat(),
     );
-    if (holder !== '') return { created: false, holder };
+    if (outcome === 'stale') return { created: false, stale: true };
+    if (outcome === 'held') return { created: false, holder };
     const what = task.mode === 'async' ? 'queued' : 'accepted for a synchronous run';
     this.logger.log(
       { ...taskLog(task, 'queued'), mode: task.mode },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { BehaviorFailure } from '../../src/engine/errors';
 import { RedisKeys } from '../../src/redis/redis-keys';
@@ -27,8 +27,12 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   afterAll(async () => {
     await redis.quit();
   });
-  beforeEach(() => {
+  /** The stored deployment 'd1' the tasks belong to, and the SHA-1 of its JSON. */
+  const DEPLOYMENT = JSON.stringify({ id: 'd1', title: 't', behaviors: {} });
+  const SHA1 = createHash('sha1').update(DEPLOYMENT).digest('hex');
+  beforeEach(async () => {
     keys = new RedisKeys(`tl-${randomUUID().slice(0, 8)}`);
+    await redis.set(keys.deployment('d1'), DEPLOYMENT);
     lifecycle = new TaskLifecycle(
       redis,
       keys,
@@ -61,10 +65,10 @@ describe('TaskLifecycle scripts (real Redis)', () => {
 
   describe('the per-behavior lock', () => {
     it('refuses a second task while the holder is queued, then running, naming the holder', async () => {
-      expect(await lifecycle.create(newTask('a'))).toEqual({ created: true });
-      expect(await lifecycle.create(newTask('b'))).toEqual({ created: false, holder: 'a' });
+      expect(await lifecycle.create(newTask('a'), SHA1)).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('b'), SHA1)).toEqual({ created: false, holder: 'a' });
       expect((await lifecycle.start('a', 'd1', Date.now() + 30_000)).outcome).toBe('ok');
-      expect(await lifecycle.create(newTask('c'))).toEqual({ created: false, holder: 'a' });
+      expect(await lifecycle.create(newTask('c'), SHA1)).toEqual({ created: false, holder: 'a' });
 
       // The refused tasks left nothing behind.
       expect(await store.get('b')).toBeNull();
@@ -72,37 +76,48 @@ describe('TaskLifecycle scripts (real Redis)', () => {
       expect(await redis.smembers(keys.deploymentTasks('d1'))).toEqual(['a']);
       expect(await redis.get(lockKey())).toBe('a');
       // Another behavior of the same deployment has its own lock.
-      expect(await lifecycle.create(newTask('d', '2'))).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('d', '2'), SHA1)).toEqual({ created: true });
+    });
+
+    it('creates nothing from a stale deployment: edited or deleted since it was read', async () => {
+      await redis.set(keys.deployment('d1'), JSON.stringify({ id: 'd1', title: 'edited' }));
+      expect(await lifecycle.create(newTask('a'), SHA1)).toEqual({ created: false, stale: true });
+      await redis.del(keys.deployment('d1'));
+      expect(await lifecycle.create(newTask('b'), SHA1)).toEqual({ created: false, stale: true });
+
+      expect(await store.get('a')).toBeNull();
+      expect(await store.get('b')).toBeNull();
+      expect(await redis.exists(lockKey(), keys.deploymentTasks('d1'))).toBe(0);
     });
 
     it('is taken over when its holder record expired or was deleted', async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       await redis.del(keys.task('a')); // what expiry or a lost write leaves: a dangling lock
       expect(await redis.get(lockKey())).toBe('a');
 
-      expect(await lifecycle.create(newTask('b'))).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('b'), SHA1)).toEqual({ created: true });
       expect(await redis.get(lockKey())).toBe('b');
       expect((await record('b')).lifecycle).toBe('queued');
     });
 
     it('is taken over when its holder is terminal but the lock was never freed', async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       // A terminal holder still named by the lock (e.g. written before finish freed locks).
       await redis.hset(keys.task('a'), 'lifecycle', 'failed');
 
-      expect(await lifecycle.create(newTask('b'))).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('b'), SHA1)).toEqual({ created: true });
       expect(await redis.get(lockKey())).toBe('b');
     });
 
     it('is freed by its holder finishing, so the next trigger is accepted', async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       expect(await lifecycle.fail(await record('a'), new BehaviorFailure('input', 'x'))).toBe('ok');
       expect(await redis.exists(lockKey())).toBe(0);
-      expect(await lifecycle.create(newTask('b'))).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('b'), SHA1)).toEqual({ created: true });
     });
 
     it("is freed only by its own holder: another task's end leaves it alone", async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       await redis.set(lockKey(), 'someone-else');
 
       expect(await lifecycle.fail(await record('a'), new BehaviorFailure('crashed', 'x'))).toBe(
@@ -113,7 +128,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   });
 
   it('never lets progress go down, and moves only a running task', async () => {
-    await lifecycle.create(newTask('a'));
+    await lifecycle.create(newTask('a'), SHA1);
     await lifecycle.progress('a', 50, 'execution', 'Too early');
     expect((await record('a')).progress).toBe(0); // queued: not moved
 
@@ -131,7 +146,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   });
 
   it("refuses a success once a cancel was asked for ('cancel'), then records the cancel", async () => {
-    await lifecycle.create(newTask('a'));
+    await lifecycle.create(newTask('a'), SHA1);
     await lifecycle.start('a', 'd1', Date.now() + 30_000);
     expect(await lifecycle.requestCancel('a', 'Stop')).toBe('running');
 
@@ -147,14 +162,14 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   });
 
   it('does not start a task with a pending cancel request', async () => {
-    await lifecycle.create(newTask('a'));
+    await lifecycle.create(newTask('a'), SHA1);
     expect(await lifecycle.requestCancel('a', 'Stop')).toBe('queued');
     expect((await lifecycle.start('a', 'd1', Date.now() + 30_000)).outcome).toBe('cancel');
     expect((await record('a')).lifecycle).toBe('queued');
   });
 
   it('keeps the first terminal write: later ends answer terminal and change nothing', async () => {
-    await lifecycle.create(newTask('a'));
+    await lifecycle.create(newTask('a'), SHA1);
     await lifecycle.start('a', 'd1', Date.now() + 30_000);
     const running = await record('a');
 
@@ -180,7 +195,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   });
 
   it('records a success with its history row and output variable', async () => {
-    await lifecycle.create(newTask('a'));
+    await lifecycle.create(newTask('a'), SHA1);
     // The start counts the class it runs on.
     const students = Array.from({ length: 8 }, (_, i) => [`s${i}`, '{}']).flat();
     await redis.hset(keys.submissions('d1'), ...students);
@@ -205,7 +220,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
   });
 
   it('does not start a task for a job that names another deployment', async () => {
-    await lifecycle.create(newTask('a'));
+    await lifecycle.create(newTask('a'), SHA1);
     expect((await lifecycle.start('a', 'd2', Date.now() + 30_000)).outcome).toBe('missing');
     expect(await record('a')).toMatchObject({ lifecycle: 'queued', attempt: 0 });
     expect(await lifecycle.requestCancel('ghost', 'x')).toBe('missing');
@@ -216,7 +231,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     const soon = () => Date.now() + 30_000;
 
     it('numbers attempts; a re-run after a lost worker starts its progress over', async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       expect(await lifecycle.start('a', 'd1', soon())).toEqual({ outcome: 'ok', attempt: 1 });
       await lifecycle.progress('a', 70, 'execution', 'Clustering...');
       // The worker died without a word; BullMQ hands the job to another worker.
@@ -226,7 +241,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     });
 
     it('lets only the attempt that holds the task renew or requeue it', async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       await lifecycle.start('a', 'd1', Date.now() + 1000);
       await lifecycle.start('a', 'd1', Date.now() + 1000); // attempt 2 took over
       expect(await lifecycle.renew('a', 1, soon())).toBe(false);
@@ -236,7 +251,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     });
 
     it('puts a stopped attempt back to waiting, visibly, and a later start runs it again', async () => {
-      await lifecycle.create(newTask('a'));
+      await lifecycle.create(newTask('a'), SHA1);
       await lifecycle.start('a', 'd1', soon());
       await lifecycle.progress('a', 60, 'execution', 'Clustering...');
       expect(await lifecycle.requeue('a', 1, 'Waiting to be retried: worker stopped')).toBe('ok');
@@ -252,8 +267,8 @@ describe('TaskLifecycle scripts (real Redis)', () => {
     });
 
     it('ends a synchronous run whose lease lapsed and frees its lock; leaves queue jobs to BullMQ', async () => {
-      await lifecycle.create({ ...newTask('s', '1'), mode: 'sync' });
-      await lifecycle.create({ ...newTask('q', '2'), mode: 'async' });
+      await lifecycle.create({ ...newTask('s', '1'), mode: 'sync' }, SHA1);
+      await lifecycle.create({ ...newTask('q', '2'), mode: 'async' }, SHA1);
       await lifecycle.start('s', 'd1', Date.now() - 1);
       await lifecycle.start('q', 'd1', Date.now() - 1);
       // Read before any sweep: the lapsed sync run already reads as FAILURE.
@@ -264,7 +279,7 @@ describe('TaskLifecycle scripts (real Redis)', () => {
       expect(await reaper.sweep()).toBe(1);
       expect(await record('s')).toMatchObject({ lifecycle: 'failed', error_kind: 'interrupted' });
       expect(await redis.get(lockKey('1'))).toBeNull();
-      expect(await lifecycle.create({ ...newTask('s2', '1'), mode: 'sync' })).toEqual({
+      expect(await lifecycle.create({ ...newTask('s2', '1'), mode: 'sync' }, SHA1)).toEqual({
         created: true,
       });
       expect((await record('q')).lifecycle).toBe('running');

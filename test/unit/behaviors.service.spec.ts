@@ -1,6 +1,7 @@
 import { BehaviorsService } from '../../src/behaviors/behaviors.service';
 import { ConflictError, NotFoundError, RunFailedError } from '../../src/common/errors';
 import { Deployment } from '../../src/deployments/deployment.types';
+import { DeploymentSnapshot } from '../../src/deployments/deployments.repository';
 import { DeploymentsService } from '../../src/deployments/deployments.service';
 import { BehaviorFailure } from '../../src/engine/errors';
 import { ExecutionOutcome, ExecutionService } from '../../src/execution/execution.service';
@@ -27,21 +28,42 @@ const DEPLOYMENT: Deployment = {
   updated_at: '2026-01-01T00:00:00.000Z',
 };
 
-class FakeDeployments implements Pick<DeploymentsService, 'get'> {
-  get(id: string): Promise<Deployment> {
+/** The stored deployment: `version` stands for the SHA-1 of its JSON ('v1', 'v2', ...). */
+class FakeDeployments implements Pick<DeploymentsService, 'snapshot' | 'cachedSnapshot'> {
+  stored = DEPLOYMENT;
+  version = 1;
+  reads = 0;
+  /** This process's copy, as a trigger finds it without reading. */
+  cached: DeploymentSnapshot | undefined = undefined;
+
+  snapshot(id: string): Promise<DeploymentSnapshot> {
     if (id !== DEPLOYMENT.id)
       return Promise.reject(new NotFoundError(`Deployment ${id} not found`));
-    return Promise.resolve(DEPLOYMENT);
+    this.reads++;
+    return Promise.resolve({ deployment: this.stored, sha1: `v${this.version}` });
+  }
+
+  cachedSnapshot(id: string): DeploymentSnapshot | undefined {
+    return id === DEPLOYMENT.id ? this.cached : undefined;
   }
 }
 
 class FakeLifecycle implements Pick<TaskLifecycle, 'create' | 'fail'> {
   readonly created: NewTask[] = [];
   readonly failed: { record: EndingTask; failure: BehaviorFailure }[] = [];
+  /** Refused creations: stale copies of the deployment. */
+  readonly stale: NewTask[] = [];
   holder: string | null = null;
   failWrite: Error | null = null;
 
-  create(task: NewTask): Promise<CreateOutcome> {
+  constructor(private readonly deployments: FakeDeployments) {}
+
+  create(task: NewTask, deploymentSha1: string): Promise<CreateOutcome> {
+    // As create.lua: nothing is created from a copy that is not the stored deployment.
+    if (deploymentSha1 !== `v${this.deployments.version}`) {
+      this.stale.push(task);
+      return Promise.resolve({ created: false, stale: true });
+    }
     if (this.holder !== null) return Promise.resolve({ created: false, holder: this.holder });
     this.created.push(task);
     return Promise.resolve({ created: true });
@@ -53,9 +75,19 @@ class FakeLifecycle implements Pick<TaskLifecycle, 'create' | 'fail'> {
   }
 }
 
-class FakeQueue implements Pick<BehaviorQueue, 'enqueue'> {
+class FakeQueue implements Pick<BehaviorQueue, 'enqueue' | 'discard'> {
   readonly enqueued: RunBehaviorPayload[] = [];
+  readonly discarded: string[] = [];
   error: Error | null = null;
+
+  discard(taskId: string): void {
+    this.discarded.push(taskId);
+  }
+
+  /** The jobs still on the queue. */
+  get waiting(): RunBehaviorPayload[] {
+    return this.enqueued.filter((j) => !this.discarded.includes(j.task_id));
+  }
 
   enqueue(payload: RunBehaviorPayload): Promise<void> {
     if (this.error !== null) return Promise.reject(this.error);
@@ -94,16 +126,17 @@ class FakeExecution implements Pick<ExecutionService, 'runSync' | 'readsAhead'> 
 }
 
 function setup() {
-  const lifecycle = new FakeLifecycle();
+  const deployments = new FakeDeployments();
+  const lifecycle = new FakeLifecycle(deployments);
   const queue = new FakeQueue();
   const execution = new FakeExecution();
   const service = new BehaviorsService(
-    fake<DeploymentsService>(new FakeDeployments()),
+    fake<DeploymentsService>(deployments),
     fake<TaskLifecycle>(lifecycle),
     fake<BehaviorQueue>(queue),
     fake<ExecutionService>(execution),
   );
-  return { service, lifecycle, queue, execution };
+  return { service, lifecycle, queue, execution, deployments };
 }
 
 async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
@@ -205,7 +238,9 @@ describe('BehaviorsService.trigger', () => {
     expect((err as ConflictError).message).toContain(
       'already queued or running as task running-task',
     );
-    expect(queue.enqueued).toEqual([]);
+    // The job sent behind the refused creation is taken off the queue again.
+    expect(queue.enqueued).toHaveLength(1);
+    expect(queue.waiting).toEqual([]);
     expect(execution.runs).toEqual([]);
   });
 
@@ -254,6 +289,66 @@ describe('BehaviorsService.trigger', () => {
     const answer = await service.trigger('d1', { behavior_number: '2' });
     expect(answer.mode).toBe('sync');
     expect(execution.runs).toHaveLength(2);
+  });
+
+  describe("this process's copy of the deployment", () => {
+    const edited: Deployment = {
+      ...DEPLOYMENT,
+      behaviors: {
+        '1': { type: 'theme_creator', config: {} },
+        '2': { type: 'random_grouping', config: {} },
+        '3': { type: 'random_grouping', config: {} },
+      },
+    };
+
+    it('is used without a read while it is current', async () => {
+      const { service, deployments, lifecycle } = setup();
+      deployments.cached = { deployment: DEPLOYMENT, sha1: 'v1' };
+      await service.trigger('d1', { behavior_number: '1' });
+      expect(deployments.reads).toBe(0);
+      expect(lifecycle.created).toHaveLength(1);
+    });
+
+    it('is read again when stale, and the task is made from the stored deployment', async () => {
+      const { service, deployments, lifecycle, queue } = setup();
+      deployments.cached = { deployment: DEPLOYMENT, sha1: 'v1' };
+      deployments.stored = edited;
+      deployments.version = 2;
+      const answer = await service.trigger('d1', { behavior_number: '1' });
+
+      expect(deployments.reads).toBe(1);
+      expect(lifecycle.stale).toMatchObject([{ behavior_type: 'group_assignment' }]);
+      expect(lifecycle.created).toMatchObject([{ behavior_type: 'theme_creator' }]);
+      // The stale try's job was taken off the queue; the real task's job waits.
+      expect(queue.waiting).toEqual([
+        expect.objectContaining({ task_id: lifecycle.created[0].id }),
+      ]);
+      expect(answer.body).toMatchObject({ task_id: lifecycle.created[0].id });
+    });
+
+    it('is read again before answering 404 for a behavior it does not have', async () => {
+      const { service, deployments } = setup();
+      deployments.cached = { deployment: DEPLOYMENT, sha1: 'v1' };
+      deployments.stored = edited;
+      deployments.version = 2;
+      const answer = await service.trigger('d1', { behavior_number: '3' });
+      expect(answer.mode).toBe('sync');
+      expect(deployments.reads).toBe(1);
+    });
+
+    it('gives up with 409 after three reads when the deployment keeps changing', async () => {
+      const { service, deployments, lifecycle } = setup();
+      deployments.snapshot = () => {
+        deployments.reads++;
+        deployments.version++; // edited again before every creation
+        return Promise.resolve({ deployment: DEPLOYMENT, sha1: `v${deployments.version - 1}` });
+      };
+      const err = await rejectionOf(service.trigger('d1', { behavior_number: '2' }));
+      expect(err).toBeInstanceOf(ConflictError);
+      expect((err as ConflictError).message).toContain('changed while behavior 2');
+      expect(deployments.reads).toBe(3);
+      expect(lifecycle.created).toEqual([]);
+    });
   });
 
   describe('when the job cannot be queued', () => {

@@ -21,7 +21,7 @@ interface ScriptCall {
 class FakeScriptRedis implements Pick<Redis, 'defineCommand'> {
   readonly definitions = new Map<string, { lua: string; numberOfKeys?: number }>();
   readonly calls: ScriptCall[] = [];
-  readonly answers = new Map<string, string | number>();
+  readonly answers = new Map<string, string | number | string[]>();
 
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void {
     this.definitions.set(name, definition);
@@ -73,7 +73,7 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
       readFileSync(join(__dirname, '../../src/tasks/lua', file), 'utf8');
     expect(redis.definitions).toEqual(
       new Map([
-        ['taskCreate', { numberOfKeys: 3, lua: lua('create.lua') }],
+        ['taskCreate', { numberOfKeys: 4, lua: lua('create.lua') }],
         ['taskStart', { numberOfKeys: 3, lua: lua('start.lua') }],
         ['taskRenew', { numberOfKeys: 2, lua: lua('renew.lua') }],
         ['taskRequeue', { numberOfKeys: 2, lua: lua('requeue.lua') }],
@@ -93,16 +93,16 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
       mode: 'async' as const,
     };
 
-    it('passes the lock, task and deployment-set keys, the id, the hash prefix and a queued record', async () => {
+    it('passes the lock, task, deployment-set and deployment keys, the id, the hash prefix, the SHA-1 and a queued record', async () => {
       const { redis, lifecycle } = setup();
-      redis.answers.set('taskCreate', '');
+      redis.answers.set('taskCreate', ['created']);
 
-      expect(await lifecycle.create(task)).toEqual({ created: true });
+      expect(await lifecycle.create(task, 'sha')).toEqual({ created: true });
 
       const call = redis.only('taskCreate');
-      expect(call.keys).toEqual(['p:dep:d1:lock:2', 'p:task:t1', 'p:dep:d1:tasks']);
-      expect(call.argv.slice(0, 2)).toEqual(['t1', 'p:task:']);
-      expect(pairs(call.argv.slice(2))).toMatchObject({
+      expect(call.keys).toEqual(['p:dep:d1:lock:2', 'p:task:t1', 'p:dep:d1:tasks', 'p:dep:d1']);
+      expect(call.argv.slice(0, 3)).toEqual(['t1', 'p:task:', 'sha']);
+      expect(pairs(call.argv.slice(3))).toMatchObject({
         ...task,
         lifecycle: 'queued',
         stage: 'pending',
@@ -112,8 +112,14 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
 
     it('names the holder when the script answers with its id', async () => {
       const { redis, lifecycle } = setup();
-      redis.answers.set('taskCreate', 'other-task');
-      expect(await lifecycle.create(task)).toEqual({ created: false, holder: 'other-task' });
+      redis.answers.set('taskCreate', ['held', 'other-task']);
+      expect(await lifecycle.create(task, 'sha')).toEqual({ created: false, holder: 'other-task' });
+    });
+
+    it('says stale when the script found the deployment changed', async () => {
+      const { redis, lifecycle } = setup();
+      redis.answers.set('taskCreate', ['stale']);
+      expect(await lifecycle.create(task, 'sha')).toEqual({ created: false, stale: true });
     });
   });
 
