@@ -56,7 +56,8 @@ export class BehaviorsService {
    * The first try uses this process's snapshot of the deployment when it has one, without waiting
    * on a read: the task's creation checks that the stored deployment is still that snapshot, and
    * nothing is created from a stale one, which is read again. Bounded, for a deployment that is
-   * edited over and over while it is triggered.
+   * edited over and over while it is triggered: the last read's task is created unchecked, as
+   * every trigger was before snapshots were kept (the worker reads the deployment again anyway).
    */
   async trigger(deploymentId: string, dto: TriggerBehaviorDto): Promise<TriggerResponse> {
     let snapshot = this.deployments.cachedSnapshot(deploymentId);
@@ -77,15 +78,9 @@ export class BehaviorsService {
           { behavior_number: dto.behavior_number },
         );
       }
-      const answer = await this.tryTrigger(snapshot, dto);
+      const last = reads >= TRIGGER_READS;
+      const answer = await this.tryTrigger(last ? { ...snapshot, sha1: '' } : snapshot, dto);
       if (answer !== 'stale') return answer;
-      if (reads >= TRIGGER_READS) {
-        throw new ConflictError(
-          `Deployment ${deploymentId} changed while behavior ${dto.behavior_number} was being ` +
-            'triggered; try again',
-          { behavior_number: dto.behavior_number },
-        );
-      }
       snapshot = undefined;
     }
   }
@@ -136,13 +131,27 @@ export class BehaviorsService {
       behavior_number: behaviorNumber,
       behavior_type: behaviorType,
     });
-    const [created, queued] = await Promise.allSettled([task.created, added]);
-    if (created.status === 'rejected' || created.value === 'stale') {
-      if (queued.status === 'fulfilled') this.queue.discard(task.id, behaviorType);
-      if (created.status === 'rejected') throw created.reason;
+    // The add is awaited only once the creation has succeeded: a request whose creation failed
+    // answers at once, and its job, once added, is taken off the queue.
+    const discardOnceAdded = () =>
+      void added.then(
+        () => this.queue.discard(task.id, behaviorType),
+        () => undefined,
+      );
+    let created: 'created' | 'stale';
+    try {
+      created = await task.created;
+    } catch (err) {
+      discardOnceAdded();
+      throw err;
+    }
+    if (created === 'stale') {
+      discardOnceAdded();
       return 'stale';
     }
-    if (queued.status === 'rejected') {
+    try {
+      await added;
+    } catch (err) {
       // Never leave a PENDING task that no worker will ever see: fail it, freeing the lock.
       await this.tasks
         .fail(
@@ -157,7 +166,7 @@ export class BehaviorsService {
           new BehaviorFailure('crashed', 'The task could not be queued'),
         )
         .catch(() => undefined);
-      throw queued.reason;
+      throw err;
     }
     return {
       mode: 'async',

@@ -24,18 +24,22 @@ export interface DeploymentSnapshot {
   sha1: string;
 }
 
-function snapshotOf(raw: string): DeploymentSnapshot {
-  return { deployment: parseDeployment(raw), sha1: createHash('sha1').update(raw).digest('hex') };
+/** The SHA-1 of the bytes as stored, as create.lua computes it with `redis.sha1hex`. */
+function snapshotOf(raw: Buffer): DeploymentSnapshot {
+  return {
+    deployment: parseDeployment(raw.toString('utf8')),
+    sha1: createHash('sha1').update(raw).digest('hex'),
+  };
 }
 
 /**
  * Snapshots kept for triggers, so that a trigger sends its task's creation at once instead of
- * waiting on a read first. Bounded in count and in the JSON characters they came from; a large
+ * waiting on a read first. Bounded in count and in the JSON bytes they came from; a large
  * deployment is not kept.
  */
 const SNAPSHOTS_MAX = 10_000;
-const SNAPSHOTS_MAX_CHARS = 16 * 1024 * 1024;
-const SNAPSHOT_MAX_CHARS = 64 * 1024;
+const SNAPSHOTS_MAX_BYTES = 16 * 1024 * 1024;
+const SNAPSHOT_MAX_BYTES = 64 * 1024;
 
 /**
  * JSON parsed between two turns of the event loop: parsing runs at a few hundred MB/s, so a
@@ -58,10 +62,10 @@ interface SubmissionScripts {
 @Injectable()
 export class DeploymentsRepository {
   private readonly redis: Redis & SubmissionScripts;
-  private readonly snapshots = new LRUCache<string, DeploymentSnapshot & { chars: number }>({
+  private readonly snapshots = new LRUCache<string, DeploymentSnapshot & { bytes: number }>({
     max: SNAPSHOTS_MAX,
-    maxSize: SNAPSHOTS_MAX_CHARS,
-    sizeCalculation: (s) => s.chars,
+    maxSize: SNAPSHOTS_MAX_BYTES,
+    sizeCalculation: (s) => s.bytes,
   });
 
   constructor(
@@ -82,7 +86,7 @@ export class DeploymentsRepository {
    */
   async save(d: Deployment, previous: Deployment | null = null): Promise<void> {
     const score = Date.parse(d.created_at);
-    const raw = JSON.stringify(d);
+    const raw = Buffer.from(JSON.stringify(d), 'utf8');
     const tx = this.redis
       .multi()
       .set(this.keys.deployment(d.id), raw)
@@ -102,7 +106,7 @@ export class DeploymentsRepository {
 
   /** Reads the deployment as it is stored now, and keeps the snapshot for `cachedSnapshot`. */
   async snapshot(id: string): Promise<DeploymentSnapshot | null> {
-    const raw = await this.redis.get(this.keys.deployment(id));
+    const raw = await this.redis.getBuffer(this.keys.deployment(id));
     if (raw === null) {
       this.snapshots.delete(id);
       return null;
@@ -118,10 +122,12 @@ export class DeploymentsRepository {
     return this.snapshots.get(id);
   }
 
-  private remember(id: string, raw: string): DeploymentSnapshot {
+  private remember(id: string, raw: Buffer): DeploymentSnapshot {
     const snapshot = snapshotOf(raw);
-    if (raw.length <= SNAPSHOT_MAX_CHARS)
-      this.snapshots.set(id, { ...snapshot, chars: raw.length });
+    // A deployment that has grown too large drops the copy kept of it when it was small.
+    if (raw.length <= SNAPSHOT_MAX_BYTES)
+      this.snapshots.set(id, { ...snapshot, bytes: raw.length });
+    else this.snapshots.delete(id);
     return snapshot;
   }
 

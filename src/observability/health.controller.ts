@@ -9,7 +9,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { Public } from '../auth/access.decorators';
-import { REDIS } from '../redis/redis.module';
+import { QUEUE_REDIS, REDIS } from '../redis/redis.module';
 import { WorkerRegistry } from './worker-registry';
 
 const PING_TIMEOUT_MS = 1000;
@@ -28,6 +28,7 @@ export class HealthController {
     private readonly indicator: HealthIndicatorService,
     private readonly registry: WorkerRegistry,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly producer: Redis,
   ) {}
 
   @Get('live')
@@ -66,7 +67,8 @@ export class HealthController {
       timer = setTimeout(() => reject(new Error('no answer to PING')), PING_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.redis.ping(), timeout]);
+      // Both connections: the store's, and the one triggers create and queue their tasks on.
+      await Promise.race([Promise.all([this.redis.ping(), this.producer.ping()]), timeout]);
       return check.up();
     } catch (err) {
       return check.down({ message: err instanceof Error ? err.message : String(err) });

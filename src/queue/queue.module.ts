@@ -32,7 +32,10 @@ import { ALL_QUEUES } from './jobs';
       ...ALL_QUEUES.map((name) => ({
         name,
         inject: [QUEUE_REDIS],
-        useFactory: (redis: Redis) => ({ connection: redis }),
+        // No INFO at start-up: BullMQ sends it once and never again, so one lost on a shared
+        // client that fails fast would leave the queue unusable until a restart. Workers, on
+        // their own connections, still check the server's version.
+        useFactory: (redis: Redis) => ({ connection: redis, skipVersionCheck: true }),
       })),
     ),
   ],

@@ -90,6 +90,18 @@ describe('TaskLifecycle scripts (real Redis)', () => {
       expect(await redis.exists(lockKey(), keys.deploymentTasks('d1'))).toBe(0);
     });
 
+    it('answers created again when the same task is sent again (a client re-sending after a reconnect)', async () => {
+      expect(await lifecycle.create(newTask('a'), SHA1)).toEqual({ created: true });
+      expect(await lifecycle.create(newTask('a'), SHA1)).toEqual({ created: true });
+      expect(await redis.smembers(keys.deploymentTasks('d1'))).toEqual(['a']);
+      expect((await record('a')).lifecycle).toBe('queued');
+    });
+
+    it('skips the deployment check for an empty SHA-1 (the last, unchecked try of a trigger)', async () => {
+      await redis.set(keys.deployment('d1'), JSON.stringify({ id: 'd1', title: 'edited' }));
+      expect(await lifecycle.create(newTask('a'), '')).toEqual({ created: true });
+    });
+
     it('is taken over when its holder record expired or was deleted', async () => {
       await lifecycle.create(newTask('a'), SHA1);
       await redis.del(keys.task('a')); // what expiry or a lost write leaves: a dangling lock

@@ -326,7 +326,7 @@ describe('BehaviorsService.trigger', () => {
       expect(answer.body).toMatchObject({ task_id: lifecycle.created[0].id });
     });
 
-    it('is read again before answering 404 for a behavior it does not have', async () => {
+    it('is read again when it lacks the behavior (added since), which then runs', async () => {
       const { service, deployments } = setup();
       deployments.cached = { deployment: DEPLOYMENT, sha1: 'v1' };
       deployments.stored = edited;
@@ -336,18 +336,22 @@ describe('BehaviorsService.trigger', () => {
       expect(deployments.reads).toBe(1);
     });
 
-    it('gives up with 409 after three reads when the deployment keeps changing', async () => {
+    it('creates the task unchecked from the third read when the deployment keeps changing', async () => {
       const { service, deployments, lifecycle } = setup();
-      deployments.snapshot = () => {
-        deployments.reads++;
-        deployments.version++; // edited again before every creation
-        return Promise.resolve({ deployment: DEPLOYMENT, sha1: `v${deployments.version - 1}` });
+      const shas: string[] = [];
+      const create = lifecycle.create.bind(lifecycle);
+      lifecycle.create = (task, sha) => {
+        shas.push(sha);
+        // Edited again before each checked creation lands.
+        if (sha !== '') deployments.version++;
+        return create(task, sha === '' ? `v${deployments.version}` : sha);
       };
-      const err = await rejectionOf(service.trigger('d1', { behavior_number: '2' }));
-      expect(err).toBeInstanceOf(ConflictError);
-      expect((err as ConflictError).message).toContain('changed while behavior 2');
+      const answer = await service.trigger('d1', { behavior_number: '2' });
+      expect(answer.mode).toBe('sync');
       expect(deployments.reads).toBe(3);
-      expect(lifecycle.created).toEqual([]);
+      expect(shas).toEqual(['v1', 'v2', '']);
+      expect(lifecycle.stale).toHaveLength(2);
+      expect(lifecycle.created).toHaveLength(1);
     });
   });
 

@@ -116,6 +116,31 @@ describe('TaskLifecycle (fake Redis: what each script is given)', () => {
       expect(await lifecycle.create(task, 'sha')).toEqual({ created: false, holder: 'other-task' });
     });
 
+    it('creates an async task on the producer connection, the one its job is sent on, and a sync one on the store', async () => {
+      const store = new FakeScriptRedis();
+      const producer = new FakeScriptRedis();
+      const lifecycle = new TaskLifecycle(
+        fake<Redis>(store),
+        new RedisKeys('p'),
+        configService({}),
+        undefined,
+        fake<Redis>(producer),
+      );
+      producer.answers.set('taskCreate', ['created']);
+      store.answers.set('taskCreate', ['created']);
+      // The producer knows the creation script only, with the same text and keys.
+      expect([...producer.definitions.keys()]).toEqual(['taskCreate']);
+      expect(producer.definitions.get('taskCreate')).toEqual(store.definitions.get('taskCreate'));
+
+      await lifecycle.create(task, 'sha');
+      expect(producer.only('taskCreate').argv[0]).toBe('t1');
+      expect(store.calls).toEqual([]);
+
+      await lifecycle.create({ ...task, id: 't2', mode: 'sync' }, 'sha');
+      expect(store.only('taskCreate').argv[0]).toBe('t2');
+      expect(producer.calls).toHaveLength(1);
+    });
+
     it('says stale when the script found the deployment changed', async () => {
       const { redis, lifecycle } = setup();
       redis.answers.set('taskCreate', ['stale']);

@@ -3,16 +3,20 @@
 -- Guarantees: at most one unfinished task per (deployment, behavior); a lock whose holder has
 -- finished (or whose record expired) is taken over; the task is listed under its deployment;
 -- nothing is written when the deployment was edited or deleted since the caller read it (its
--- stored JSON no longer has the SHA-1 the caller saw), so a caller that read it from a cache
--- can never create a task from a stale copy.
+-- stored JSON no longer has the SHA-1 the caller saw; an empty SHA-1 skips this check), so a
+-- caller that read it from a cache never creates a task from a stale copy; run again for the
+-- same task (a client re-sending it after a reconnect), it answers created again.
 -- KEYS: 1 lock, 2 task hash, 3 deployment's task set, 4 deployment
 -- ARGV: 1 task id, 2 prefix of task hash keys, 3 SHA-1 (hex) of the deployment's JSON as read,
 --       4.. field/value pairs of the new record
 -- Returns {'created'}, {'held', id of the task holding the lock} or {'stale'}.
 local function terminal(s) return s == 'succeeded' or s == 'failed' or s == 'cancelled' end
-local deployment = redis.call('GET', KEYS[4])
-if not deployment or redis.sha1hex(deployment) ~= ARGV[3] then return {'stale'} end
 local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return {'created'} end
+if ARGV[3] ~= '' then
+  local deployment = redis.call('GET', KEYS[4])
+  if not deployment or redis.sha1hex(deployment) ~= ARGV[3] then return {'stale'} end
+end
 if holder then
   local s = redis.call('HGET', ARGV[2] .. holder, 'lifecycle')
   if s and not terminal(s) then return {'held', holder} end
