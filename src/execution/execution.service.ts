@@ -241,12 +241,11 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const found = queued ?? (await this.store.get(taskId));
     if (found === null) return { kind: 'skipped' };
     const students: StoredClass = { kind: 'stored', students: stored };
-    const record: TaskRecord = {
-      ...found,
-      lifecycle: 'running',
+    const record: TaskRecord = Object.assign({}, found, {
+      lifecycle: 'running' as const,
       started_at: startedAt.toISOString(),
       input_student_count: stored.length,
-    };
+    });
     if (started.outcome === 'cancel') {
       const latest = await this.store.get(taskId);
       return this.fail(
@@ -268,7 +267,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       startedAt.getTime() - Date.parse(found.created_at),
     );
     this.logger.log(
-      { ...taskLog(record, 'started'), attempt: started.attempt, students: stored.length },
+      taskLog(record, 'started', { attempt: started.attempt, students: stored.length }),
       `Task ${taskId} started: behavior ${record.behavior_number} (${behavior.type}) of ` +
         `deployment ${record.deployment_id}, attempt ${started.attempt}, ${stored.length} students`,
     );
@@ -416,11 +415,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const stage = update.stage as TaskStage;
     const newStage = this.stages.get(taskId) !== stage;
     this.stages.set(taskId, stage);
-    const fields = {
-      ...taskLog(record, newStage ? 'stage' : 'progress'),
+    const fields = taskLog(record, newStage ? 'stage' : 'progress', {
       stage,
       progress: update.progress,
-    };
+    });
     const line = `Task ${taskId} ${stage} ${Math.round(update.progress)}%: ${update.status}`;
     if (newStage) this.logger.log(fields, line);
     else this.logger.debug(fields, line);

@@ -123,14 +123,21 @@ export class TaskLifecycle {
    * so that a caller may send that command right behind it.
    */
   async create(task: NewTask, deploymentSha1: string): Promise<CreateOutcome> {
-    const fields: Record<string, string> = {
-      ...task,
-      lifecycle: 'queued',
-      stage: 'pending',
-      progress: '0',
-      status: 'Task is waiting to be processed...',
-      created_at: new Date().toISOString(),
-    };
+    // Field/value pairs written out: a spread object literal flattened with entries().flat() was
+    // 5% of the API's CPU under a load of triggers on Node 20 (see task-log.ts).
+    // prettier-ignore
+    const fields = [
+      'id', task.id,
+      'deployment_id', task.deployment_id,
+      'behavior_number', task.behavior_number,
+      'behavior_type', task.behavior_type,
+      'mode', task.mode,
+      'lifecycle', 'queued',
+      'stage', 'pending',
+      'progress', '0',
+      'status', 'Task is waiting to be processed...',
+      'created_at', new Date().toISOString(),
+    ];
     const client = task.mode === 'async' ? this.producer : this.redis;
     const [outcome, holder] = await client.taskCreate(
       this.keys.behaviorLock(task.deployment_id, task.behavior_number),
@@ -140,13 +147,13 @@ export class TaskLifecycle {
       task.id,
       this.keys.taskPrefix(),
       deploymentSha1,
-      ...Object.entries(fields).flat(),
+      ...fields,
     );
     if (outcome === 'stale') return { created: false, stale: true };
     if (outcome === 'held') return { created: false, holder };
     const what = task.mode === 'async' ? 'queued' : 'accepted for a synchronous run';
     this.logger.log(
-      { ...taskLog(task, 'queued'), mode: task.mode },
+      taskLog(task, 'queued', { mode: task.mode }),
       `Task ${task.id} ${what}: behavior ${task.behavior_number} (${task.behavior_type}) of deployment ${task.deployment_id}`,
     );
     return { created: true };
@@ -277,7 +284,9 @@ export class TaskLifecycle {
       failure: BehaviorFailure | null;
     },
   ): Promise<FinishOutcome> {
-    const fields = { ...end.fields, finished_at: finishedAt.toISOString() };
+    const pairs: string[] = [];
+    for (const [field, value] of Object.entries(end.fields)) pairs.push(field, value);
+    pairs.push('finished_at', finishedAt.toISOString());
     const outcome = (await this.redis.taskFinish(
       this.keys.task(record.id),
       this.keys.behaviorLock(record.deployment_id, record.behavior_number),
@@ -291,7 +300,7 @@ export class TaskLifecycle {
       HISTORY_MAX,
       end.variable?.name ?? '',
       end.variable?.value ?? '',
-      ...Object.entries(fields).flat(),
+      ...pairs,
     )) as FinishOutcome;
     if (outcome === 'ok') this.ended(record, lifecycle, finishedAt, end.failure);
     return outcome;
@@ -313,13 +322,13 @@ export class TaskLifecycle {
       (failure.kind === 'hard_timeout' || / was killed\b/.test(failure.message));
     const event = killed ? 'killed' : lifecycle;
     const took = ranMs === null ? '' : ` after ${(ranMs / 1000).toFixed(3)} s`;
-    const fields = { ...taskLog(record, event), state: lifecycle, durationMs: ranMs };
+    const fields = taskLog(record, event, { state: lifecycle, durationMs: ranMs });
     if (failure === null) {
       this.logger.log(fields, `Task ${record.id} succeeded${took}`);
       return;
     }
     const line = `Task ${record.id} ${killed ? 'killed' : lifecycle}${took}: ${failure.message}`;
-    const detail = { ...fields, failureKind: failure.kind };
+    const detail = Object.assign(fields, { failureKind: failure.kind });
     if (lifecycle === 'cancelled') this.logger.log(detail, line);
     else this.logger.warn(detail, line);
   }
