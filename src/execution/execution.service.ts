@@ -242,10 +242,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     if (found === null) return { kind: 'skipped' };
     const students: StoredClass = { kind: 'stored', students: stored };
     const record: TaskRecord = Object.assign({}, found, {
-      lifecycle: 'running' as const,
+      lifecycle: 'running',
       started_at: startedAt.toISOString(),
       input_student_count: stored.length,
-    });
+    } satisfies Partial<TaskRecord>);
     if (started.outcome === 'cancel') {
       const latest = await this.store.get(taskId);
       return this.fail(

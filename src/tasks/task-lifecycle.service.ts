@@ -67,6 +67,19 @@ interface TaskScripts {
 }
 
 /** Each script's guarantees are written at the top of its file in ./lua. */
+/** Every field of a NewTask, in the order the record gets them (the type checks it is all). */
+const NEW_TASK_FIELDS = [
+  'id',
+  'deployment_id',
+  'behavior_number',
+  'behavior_type',
+  'mode',
+] as const satisfies readonly (keyof NewTask)[];
+const allNewTaskFields: Exclude<keyof NewTask, (typeof NEW_TASK_FIELDS)[number]> extends never
+  ? true
+  : never = true;
+void allNewTaskFields;
+
 type ScriptFile = [keyof TaskScripts, string, number];
 const CREATE: ScriptFile = ['taskCreate', 'create.lua', 4];
 const SCRIPTS: ScriptFile[] = [
@@ -125,19 +138,16 @@ export class TaskLifecycle {
   async create(task: NewTask, deploymentSha1: string): Promise<CreateOutcome> {
     // Field/value pairs written out: a spread object literal flattened with entries().flat() was
     // 5% of the API's CPU under a load of triggers on Node 20 (see task-log.ts).
+    const fields: string[] = [];
+    for (const field of NEW_TASK_FIELDS) fields.push(field, task[field]);
     // prettier-ignore
-    const fields = [
-      'id', task.id,
-      'deployment_id', task.deployment_id,
-      'behavior_number', task.behavior_number,
-      'behavior_type', task.behavior_type,
-      'mode', task.mode,
+    fields.push(
       'lifecycle', 'queued',
       'stage', 'pending',
       'progress', '0',
       'status', 'Task is waiting to be processed...',
       'created_at', new Date().toISOString(),
-    ];
+    );
     const client = task.mode === 'async' ? this.producer : this.redis;
     const [outcome, holder] = await client.taskCreate(
       this.keys.behaviorLock(task.deployment_id, task.behavior_number),

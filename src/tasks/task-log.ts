@@ -15,7 +15,13 @@ export interface TaskLogFields {
  * than `{ ...taskLog(t, e), more }`: on Node 20's V8 each property written after a spread takes a
  * slow path of about a microsecond and a half, and these lines are written on every run.
  */
-export function taskLog<T extends object = object>(
+export function taskLog<
+  // Extra fields may not replace the task's own.
+  T extends Record<string, unknown> & Partial<Record<keyof TaskLogFields, never>> = Record<
+    string,
+    never
+  >,
+>(
   task: Pick<TaskRecord, 'id' | 'deployment_id' | 'behavior_type' | 'behavior_number'>,
   event: string,
   extra?: T,
