@@ -105,6 +105,7 @@ describe('BehaviorRunner', () => {
 
   it('kills a behavior that ignores the soft limit at the hard limit, then runs the next one', async () => {
     r = runner({ softLimitMs: 200, hardLimitMs: 600 });
+    await r.warm(); // the limits time the behavior, not the loading of its thread
     const f = await failureOf(r.runAny('test_sleep', sleep({ honour_signal: false }), []));
     expect(f.kind).toBe('hard_timeout');
     expect(f.message).toBe('Hard time limit exceeded (0.6 s)');
@@ -162,6 +163,9 @@ describe('BehaviorRunner', () => {
 
   it('keeps the result of a behavior that reached the soft limit after its last checkpoint', async () => {
     r = runner({ softLimitMs: 100 });
+    // A warm thread: on a loaded machine, loading one took longer than the 100 ms limit, so the
+    // limit struck before the behavior's first checkpoint, which is not what this test is about.
+    await r.warm();
     const result = (await r.runAny(
       'test_sleep',
       sleep({ honour_signal: false, duration_ms: 300 }),
