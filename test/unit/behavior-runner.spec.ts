@@ -104,11 +104,13 @@ describe('BehaviorRunner', () => {
   });
 
   it('kills a behavior that ignores the soft limit at the hard limit, then runs the next one', async () => {
-    r = runner({ softLimitMs: 200, hardLimitMs: 600 });
-    await r.warm(); // the limits time the behavior, not the loading of its thread
+    // Limits with room for a loaded machine to start the behavior: a soft limit that strikes
+    // before the behavior starts stops it there, as a soft timeout (200 ms once was not enough).
+    r = runner({ softLimitMs: 600, hardLimitMs: 1500 });
+    await r.warm();
     const f = await failureOf(r.runAny('test_sleep', sleep({ honour_signal: false }), []));
     expect(f.kind).toBe('hard_timeout');
-    expect(f.message).toBe('Hard time limit exceeded (0.6 s)');
+    expect(f.message).toBe('Hard time limit exceeded (1.5 s)');
     expect(r.threadCount).toBe(0);
     const next = (await r.runAny('test_sleep', sleep({ duration_ms: 20 }), [])) as SleepResult;
     expect(next.metadata.slept_ms).toBeGreaterThanOrEqual(20);
@@ -162,16 +164,16 @@ describe('BehaviorRunner', () => {
   });
 
   it('keeps the result of a behavior that reached the soft limit after its last checkpoint', async () => {
-    r = runner({ softLimitMs: 100 });
-    // A warm thread: on a loaded machine, loading one took longer than the 100 ms limit, so the
-    // limit struck before the behavior's first checkpoint, which is not what this test is about.
+    // A limit with room for a loaded machine to start the behavior (100 ms once was not: a limit
+    // that strikes before the start stops the run there, which is not what this test is about).
+    r = runner({ softLimitMs: 600 });
     await r.warm();
     const result = (await r.runAny(
       'test_sleep',
-      sleep({ honour_signal: false, duration_ms: 300 }),
+      sleep({ honour_signal: false, duration_ms: 1200 }),
       [],
     )) as SleepResult;
-    expect(result.metadata.slept_ms).toBeGreaterThanOrEqual(300);
+    expect(result.metadata.slept_ms).toBeGreaterThanOrEqual(1200);
   });
 
   it('kills a behavior that ignores a cancel once the grace period is over', async () => {
