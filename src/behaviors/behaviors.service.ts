@@ -234,7 +234,8 @@ export class BehaviorsService {
         };
       case 'failed':
         throw new RunFailedError(outcome.failure.kind, outcome.failure.message, extras);
-      case 'requeued': // only queue jobs are put back; never expected for a synchronous run
+      case 'requeued': // only queue jobs are put back or postponed; never a synchronous run
+      case 'postponed':
         throw new RunFailedError('interrupted', 'The run was interrupted', extras);
       case 'skipped':
         throw new RunFailedError(

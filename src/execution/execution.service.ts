@@ -37,6 +37,11 @@ const STOPPED_WORKER_STATUS =
   'Waiting to be retried: the worker running it was stopped before it finished';
 const LOST_WORKER_STATUS = 'Waiting to be retried: the worker running it stopped responding';
 const END_WRITE_RETRY_INTERVAL_MS = 250;
+/**
+ * How long a job waits before another try when this process could not reach Redis to start it:
+ * the queue's connection may come back before the store's (each reconnects on its own).
+ */
+const UNREACHABLE_RETRY_MS = 1000;
 
 /**
  * Progress of a run younger than this is held back (only the latest is kept): most light runs
@@ -65,6 +70,8 @@ export type ExecutionOutcome =
   | { kind: 'failed'; failure: BehaviorFailure }
   /** The worker is stopping: the task was put back to waiting, for another worker. */
   | { kind: 'requeued' }
+  /** Redis could not be read to start it: the job should come back after `delayMs`. */
+  | { kind: 'postponed'; delayMs: number }
   /** Nothing ran: the task was already finished or has gone (its deployment was deleted). */
   | { kind: 'skipped' };
 
@@ -155,13 +162,26 @@ export class ExecutionService implements BeforeApplicationShutdown {
    * A queue job, in this process's queue threads. `signal` is the queue's own abort signal and
    * `cancelJob` asks the queue to fire it, so a cancel goes through the queue's bookkeeping.
    */
-  runJob(
+  async runJob(
     job: RunBehaviorPayload,
     signal: AbortSignal,
     cancelJob: (reason: string) => void,
   ): Promise<ExecutionOutcome> {
     const runner = this.requireRunner(this.queueRunner, 'queue');
-    return this.runRegistered(job.task_id, job.deployment_id, runner, signal, cancelJob);
+    try {
+      return await this.runRegistered(job.task_id, job.deployment_id, runner, signal, cancelJob);
+    } catch (err) {
+      // Failing the job would leave its task waiting for ever: with Redis out of reach, nothing
+      // can record the failure either. The job goes back to the queue and is tried again; a run
+      // that did start is started again as its next attempt (ends are retried: persistEnd).
+      if (!isRedisUnavailable(err, this.redis)) throw err;
+      this.logger.warn(
+        { taskId: job.task_id, deploymentId: job.deployment_id, event: 'postponed' },
+        `Task ${job.task_id}: Redis unreachable from this worker; back on the queue for ` +
+          `another try in ${UNREACHABLE_RETRY_MS} ms`,
+      );
+      return { kind: 'postponed', delayMs: UNREACHABLE_RETRY_MS };
+    }
   }
 
   /**
@@ -178,7 +198,14 @@ export class ExecutionService implements BeforeApplicationShutdown {
 
   /** A job can also fail outside its run (stalled too often after its worker died). */
   async failOutsideRun(taskId: string, message: string): Promise<void> {
-    const record = await this.store.get(taskId).catch(() => null);
+    const record = await this.store.get(taskId).catch((err: unknown) => {
+      this.logger.error(
+        { taskId, event: 'failed-outside-run' },
+        `Task ${taskId} failed outside its run (${message}) and its record could not be ` +
+          `read to say so: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return null;
+    });
     if (record === null || TERMINAL.includes(record.lifecycle)) return;
     this.logger.warn(
       taskLog(record, 'failed-outside-run'),

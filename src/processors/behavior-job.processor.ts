@@ -1,7 +1,7 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { WORKER_METADATA } from '@nestjs/bullmq/dist/bull.constants';
 import { BeforeApplicationShutdown } from '@nestjs/common';
-import { Job, WaitingError, WorkerOptions } from 'bullmq';
+import { DelayedError, Job, WaitingError, WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { redisOptionsFromUrl } from '../config/redis-url';
 import { ExecutionService, REQUEUE } from '../execution/execution.service';
@@ -99,6 +99,11 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
           if (outcome.kind === 'requeued') {
             await job.moveToWait(token);
             throw new WaitingError();
+          }
+          if (outcome.kind === 'postponed') {
+            // Not an attempt: BullMQ counts a delayed job's try as neither failed nor done.
+            await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+            throw new DelayedError();
           }
           // A failed run fails the job too, for anyone looking at the queue.
           if (outcome.kind === 'failed') throw new Error(outcome.failure.message);

@@ -299,14 +299,17 @@ describe('Redis unreachable when the service starts', () => {
     });
     expect(trigger.status).toBe(202);
     const taskId = ((await trigger.json()) as { task_id: string }).task_id;
-    let state = '';
+    let last: { state: string } = { state: '' };
     const until = Date.now() + 60_000;
-    while (Date.now() < until && state !== 'SUCCESS' && state !== 'FAILURE') {
+    while (Date.now() < until && last.state !== 'SUCCESS' && last.state !== 'FAILURE') {
       const s = await fetch(`${base}/${id}/behaviors/tasks/${taskId}`);
-      state = ((await s.json()) as { state: string }).state;
+      last = (await s.json()) as { state: string };
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(state).toBe('SUCCESS'); // the worker that started without Redis ran it
+    // A failure here says why: the last status and what the worker wrote.
+    if (last.state !== 'SUCCESS')
+      console.error(`Last status: ${JSON.stringify(last)}\nWorker:\n${procs[1].output()}`);
+    expect(last.state).toBe('SUCCESS'); // the worker that started without Redis ran it
   });
 });
 

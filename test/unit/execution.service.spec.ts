@@ -327,6 +327,28 @@ describe('ExecutionService', () => {
       expect((await tasks.get('t1'))?.error_kind).toBe('soft_timeout');
     });
 
+    it('postpones a job it cannot start while its own Redis client is reconnecting', async () => {
+      // The queue's connection can come back before the store's: the job is handed out, and
+      // failing it would leave its task queued for ever (nothing could record the failure).
+      const { tasks, redis, runner, runJob } = setup();
+      redis.status = 'reconnecting';
+      jest
+        .spyOn(tasks, 'get')
+        .mockRejectedValue(
+          new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+        );
+      const outcome = await runJob();
+      expect(outcome).toEqual({ kind: 'postponed', delayMs: 1000 });
+      expect(runner.runs).toEqual([]);
+      expect(tasks.failures).toEqual([]);
+    });
+
+    it('still throws an error at the start that is not about the connection', async () => {
+      const { tasks, runJob } = setup();
+      jest.spyOn(tasks, 'get').mockRejectedValue(new Error('ERR unknown command'));
+      await expect(runJob()).rejects.toThrow('ERR unknown command');
+    });
+
     it('does not retry an error that is not about the connection', async () => {
       const { tasks, runJob } = setup();
       const succeed = jest
