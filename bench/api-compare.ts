@@ -8,14 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { startPrivateRedis } from '../src/redis/private-redis';
+import { describeTool, LoadRequest, LoadResult, loadTool, runLoad } from './load';
 import { auth, freePort, get, HOST, json, median, post, startApi } from './service';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
+const TOOL = loadTool();
 /** Distinct tasks read in the status load: half finished, half not. */
 const TASKS = 1000;
 const SECRET = 'bench-only-secret-0123456789abcdef0123456789';
@@ -169,12 +170,6 @@ async function triggerTargets(base: string, count: number): Promise<string[]> {
   return targets;
 }
 
-function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err: Error | null, result) => (err ? reject(err) : resolve(result)));
-  });
-}
-
 interface Measures {
   statusRps: number[];
   statusP99: number[];
@@ -184,37 +179,23 @@ interface Measures {
   asyncPausesMs: number[];
 }
 
-async function statusRound(t: Target, urls: string[]): Promise<autocannon.Result> {
-  let next = 0;
-  return cannon({
-    url: t.base,
+/** One load of status reads or triggers; a failed request or a used-up list ends the bench. */
+async function load(
+  label: string,
+  t: Target,
+  requests: readonly LoadRequest[],
+  wrap: boolean,
+): Promise<LoadResult> {
+  const r = await runLoad(TOOL, requests, {
+    base: t.base,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    durationS: DURATION_S,
     headers: auth.header,
-    requests: [{ setupRequest: (req) => ({ ...req, path: urls[next++ % urls.length] }) }],
+    wrap,
   });
-}
-
-async function triggerRound(t: Target, targets: string[], from: { next: number }) {
-  return cannon({
-    url: t.base,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth.header },
-        setupRequest: (req) => {
-          const [d, b] = targets[from.next++ % targets.length].split('|');
-          return {
-            ...req,
-            path: `/api/page-deployments/${d}/behaviors/trigger`,
-            body: JSON.stringify({ behavior_number: b }),
-          };
-        },
-      },
-    ],
-  });
+  if (r.failures > 0) throw new Error(`${label}: ${r.failures} failed requests`);
+  if (r.ranOut) throw new Error(`${label}: ran out of requests`);
+  return r;
 }
 
 /** The first poll as soon as the 202 is in, then one every 2 ms (a poll in flight skips a tick). */
@@ -296,12 +277,6 @@ async function lightRound(
   return { sync: median(sync), async: median(asyncTimes), asyncPauses: median(asyncPauses) };
 }
 
-function checked(label: string, r: autocannon.Result): autocannon.Result {
-  if (r.errors > 0 || r.non2xx > 0)
-    throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r;
-}
-
 const range = (xs: number[], digits = 0) =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 
@@ -319,9 +294,17 @@ export async function compare(ref: string): Promise<void> {
   const loads: number[] = [];
   try {
     for (const b of [ours, theirs]) targets.push(await start(b, logDir));
-    const urls = await Promise.all(targets.map((t) => taskUrls(t.base)));
-    const triggerPool = await Promise.all(
-      targets.map((t) => triggerTargets(t.base, 4000 * DURATION_S * ROUNDS)),
+    const reads = (await Promise.all(targets.map((t) => taskUrls(t.base)))).map((urls) =>
+      urls.map((path): LoadRequest => ({ path })),
+    );
+    const triggers = (
+      await Promise.all(targets.map((t) => triggerTargets(t.base, 4000 * DURATION_S * ROUNDS)))
+    ).map((pool) =>
+      pool.map((target): LoadRequest => {
+        const [d, b] = target.split('|');
+        const path = `/api/page-deployments/${d}/behaviors/trigger`;
+        return { path, body: JSON.stringify({ behavior_number: b }) };
+      }),
     );
     const lightDeps = await Promise.all(
       targets.map((t) => deployment(t.base, { '1': { type: 'random_grouping' } })),
@@ -340,12 +323,14 @@ export async function compare(ref: string): Promise<void> {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) {
         loads.push(loadavg()[0]);
-        const s = checked('status reads', await statusRound(targets[i], urls[i]));
-        m[i].statusRps.push(s.requests.average);
-        m[i].statusP99.push(s.latency.p99);
-        const tr = checked('triggers', await triggerRound(targets[i], triggerPool[i], cursors[i]));
-        m[i].triggerRps.push(tr.requests.average);
-        if (cursors[i].next > triggerPool[i].length) throw new Error('ran out of free behaviors');
+        const s = await load('status reads', targets[i], reads[i], true);
+        m[i].statusRps.push(s.rps);
+        m[i].statusP99.push(s.p99Ms);
+        // Each trigger on a behavior no earlier round used (a used one is still held: 409).
+        const free = triggers[i].slice(cursors[i].next);
+        const tr = await load('triggers', targets[i], free, false);
+        cursors[i].next += tr.used;
+        m[i].triggerRps.push(tr.rps);
         const light = await lightRound(targets[i], lightDeps[i]);
         m[i].syncMs.push(light.sync);
         m[i].asyncMs.push(light.async);
@@ -371,7 +356,7 @@ export async function compare(ref: string): Promise<void> {
       ],
     ];
     const lines = [
-      `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${git('rev-parse', '--short', 'HEAD')} against ${theirs.label}. ${ROUNDS} alternating rounds of ${DURATION_S} s per load, autocannon with ${CONNECTIONS} connections on loopback, access control on (HS256 bearer token on every request), logs at info level to a file; 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}. Median (range) of the rounds; ratio = ours / ref for throughput, ref / ours for latency (above 1 is better for us).`,
+      `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${git('rev-parse', '--short', 'HEAD')} against ${theirs.label}. ${ROUNDS} alternating rounds of ${DURATION_S} s per load, ${describeTool(TOOL, CONNECTIONS)} on loopback, access control on (HS256 bearer token on every request), logs at info level to a file; 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}. Median (range) of the rounds; ratio = ours / ref for throughput, ref / ours for latency (above 1 is better for us).`,
       '',
       `| measure | ${ours.label} | ${theirs.label} | ratio |`,
       '|---|---|---|---|',
