@@ -5,6 +5,7 @@
 // load falls on both. Access control is on (a verified bearer token on every request) and logs
 // go to a file at info level, as in production. Loopback only; bounded in time and count.
 import { execFileSync } from 'node:child_process';
+import Redis from 'ioredis';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ const CONNECTIONS = 32;
 const TOOL = loadTool();
 /** Distinct tasks read in the status load: half finished, half not. */
 const TASKS = 1000;
+/** Both builds keep a task in the hash `{KEY_PREFIX}:task:{id}`. */
+const KEY_PREFIX = 'bench';
 const SECRET = 'bench-only-secret-0123456789abcdef0123456789';
 const ROOT = join(__dirname, '..', '..');
 
@@ -30,6 +33,7 @@ interface Build {
 interface Target {
   label: string;
   base: string;
+  redisUrl: string;
   stop: () => Promise<void>;
 }
 
@@ -63,6 +67,7 @@ const env = (logLevel: string): Record<string, string> => ({
   AUTH_JWT_SECRET: SECRET,
   LOG_LEVEL: logLevel,
   RATE_LIMIT_PER_MINUTE: '0',
+  KEY_PREFIX,
   // Heavy tasks stay queued (the "not finished" half of the status reads, and triggers).
   WORKER_QUEUES: 'light-behaviors',
 });
@@ -82,6 +87,7 @@ async function start(build: Build, logDir: string): Promise<Target> {
   return {
     label: build.label,
     base: api.base,
+    redisUrl: redis.url,
     stop: async () => {
       api.proc.kill('SIGTERM');
       await new Promise((r) => api.proc.once('exit', r));
@@ -112,12 +118,13 @@ async function deployment(base: string, behaviors: Record<string, unknown>): Pro
 }
 
 /**
- * 1,000 task URLs: half finished (a light behavior run to SUCCESS), half not (a heavy behavior
- * queued on a deployment of its own; the worker of this process only serves light behaviors, so
- * they stay PENDING).
+ * 1,000 task URLs: half finished (a light behavior run to SUCCESS), half running (a heavy
+ * behavior on a deployment of its own, shown running: see `markRunning`).
  */
-async function taskUrls(base: string): Promise<string[]> {
+async function taskUrls(target: Target): Promise<string[]> {
+  const base = target.base;
   const urls: string[] = [];
+  const running: string[] = [];
   const light = await deployment(base, { '1': { type: 'random_grouping' } });
   for (let i = 0; i < TASKS / 2; i++) {
     const t = await json<{ task_id: string }>(
@@ -143,9 +150,43 @@ async function taskUrls(base: string): Promise<string[]> {
         }),
       );
       urls.push(`/api/page-deployments/${d}/behaviors/tasks/${t.task_id}`);
+      running.push(t.task_id);
     }
   }
+  await markRunning(target.redisUrl, running);
+  const last = await json<{ state: string }>(await get(base + urls[urls.length - 1]));
+  if (last.state !== 'PROGRESS') throw new Error('a task marked running does not read PROGRESS');
   return urls;
+}
+
+/**
+ * Shows queued tasks as running, with the fields a worker's start writes (start.lua, the same
+ * in both builds), without running them: a real run of a heavy behavior would end long before
+ * the rounds do, and 500 at once would need 500 runner threads. Their jobs stay queued (this
+ * process's worker serves only light behaviors), and with no entry in the lease index no reaper
+ * ends them.
+ */
+async function markRunning(redisUrl: string, taskIds: readonly string[]): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const started = new Date().toISOString();
+    const leaseUntil = String(Date.now() + 3_600_000);
+    const batch = redis.pipeline();
+    for (const id of taskIds)
+      batch.hset(`${KEY_PREFIX}:task:${id}`, {
+        lifecycle: 'running',
+        stage: 'execution',
+        progress: '30',
+        status: 'Executing behavior...',
+        started_at: started,
+        attempt: '1',
+        lease_until: leaseUntil,
+        input_student_count: String(STUDENTS.length),
+      });
+    await batch.exec();
+  } finally {
+    await redis.quit();
+  }
 }
 
 /** Free (deployment, behavior) pairs for triggers, enough for every round. */
@@ -294,7 +335,7 @@ export async function compare(ref: string): Promise<void> {
   const loads: number[] = [];
   try {
     for (const b of [ours, theirs]) targets.push(await start(b, logDir));
-    const reads = (await Promise.all(targets.map((t) => taskUrls(t.base)))).map((urls) =>
+    const reads = (await Promise.all(targets.map((t) => taskUrls(t)))).map((urls) =>
       urls.map((path): LoadRequest => ({ path })),
     );
     const triggers = (
@@ -338,7 +379,12 @@ export async function compare(ref: string): Promise<void> {
       }
     }
     const rows: [string, (x: Measures) => number[], number, boolean][] = [
-      [`status reads/s (GET task, ${TASKS} ids, half finished)`, (x) => x.statusRps, 0, true],
+      [
+        `status reads/s (GET task, ${TASKS} ids, half finished, half running)`,
+        (x) => x.statusRps,
+        0,
+        true,
+      ],
       ['status read p99 latency, ms', (x) => x.statusP99, 1, false],
       ['async triggers/s (each on its own behavior, 202)', (x) => x.triggerRps, 0, true],
       ['light behavior, sync: trigger -> 200 with result, median ms', (x) => x.syncMs, 2, false],
