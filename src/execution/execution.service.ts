@@ -61,6 +61,18 @@ interface CancelRequest {
   reason: string | null;
 }
 
+/**
+ * A run's reads and start failed because Redis was out of reach. Its start may still have
+ * landed (a reply lost with its connection): then the next try starts it as its next attempt.
+ * The message is the client's, so the HTTP layer still sees a Redis outage in it (503).
+ */
+class StartUnreachable extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'StartUnreachable';
+  }
+}
+
 /** Aborting a run with this reason hands the task back to its queue instead of failing it. */
 export const REQUEUE = Symbol('requeue');
 
@@ -70,7 +82,7 @@ export type ExecutionOutcome =
   | { kind: 'failed'; failure: BehaviorFailure }
   /** The worker is stopping: the task was put back to waiting, for another worker. */
   | { kind: 'requeued' }
-  /** Redis could not be read to start it: the job should come back after `delayMs`. */
+  /** Redis could not be reached to start it: the job should come back after `delayMs`. */
   | { kind: 'postponed'; delayMs: number }
   /** Nothing ran: the task was already finished or has gone (its deployment was deleted). */
   | { kind: 'skipped' };
@@ -172,9 +184,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
       return await this.runRegistered(job.task_id, job.deployment_id, runner, signal, cancelJob);
     } catch (err) {
       // Failing the job would leave its task waiting for ever: with Redis out of reach, nothing
-      // can record the failure either. The job goes back to the queue and is tried again; a run
-      // that did start is started again as its next attempt (ends are retried: persistEnd).
-      if (!isRedisUnavailable(err, this.redis)) throw err;
+      // can record the failure either. The job goes back to the queue and is tried again. Only
+      // for a run that could not start: any later error fails the job as before.
+      if (!(err instanceof StartUnreachable)) throw err;
       this.logger.warn(
         { taskId: job.task_id, deploymentId: job.deployment_id, event: 'postponed' },
         `Task ${job.task_id}: Redis unreachable from this worker; back on the queue for ` +
@@ -260,7 +272,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
       this.deployments.get(deploymentId),
       this.deployments.storedClass(deploymentId),
       this.lifecycle.start(taskId, deploymentId, Date.now() + this.leaseMs),
-    ]);
+    ]).catch((err: unknown) => {
+      throw isRedisUnavailable(err, this.redis) ? new StartUnreachable(err) : err;
+    });
     this.rememberClassBytes(deploymentId, stored);
     if (started.outcome === 'missing' || started.outcome === 'terminal') return { kind: 'skipped' };
     // Started, but read before it existed: only if Redis ran a command of this batch late (a

@@ -10,6 +10,9 @@ import { JobName, QueueName, RunBehaviorPayload } from '../queue/jobs';
 
 export type BehaviorJob = Job<RunBehaviorPayload, void, JobName>;
 
+/** The longest a job waits between tries while its worker cannot reach Redis to start it. */
+const POSTPONE_MAX_MS = 30_000;
+
 /** BullMQ's words when a job's worker was lost more often than maxStalledCount allows. */
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 
@@ -101,8 +104,14 @@ export abstract class BehaviorJobProcessor extends WorkerHost implements BeforeA
             throw new WaitingError();
           }
           if (outcome.kind === 'postponed') {
-            // Not an attempt: BullMQ counts a delayed job's try as neither failed nor done.
-            await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+            // Not an attempt: BullMQ counts a delayed job's try as neither failed nor done. Each
+            // try waits longer, up to POSTPONE_MAX_MS, while Redis stays out of reach. (Should
+            // this move fail too, the job fails as it did before postponing existed.)
+            const wait = Math.min(
+              outcome.delayMs * Math.max(1, job.attemptsStarted),
+              POSTPONE_MAX_MS,
+            );
+            await job.moveToDelayed(Date.now() + wait, token);
             throw new DelayedError();
           }
           // A failed run fails the job too, for anyone looking at the queue.

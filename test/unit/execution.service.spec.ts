@@ -343,6 +343,22 @@ describe('ExecutionService', () => {
       expect(tasks.failures).toEqual([]);
     });
 
+    it('postpones only a run that could not start: a later outage fails the job as before', async () => {
+      // The start's batch succeeds (its read of the task came back empty), then the read
+      // again fails with the client reconnecting: the run had started, so no postponing.
+      const { tasks, redis, runJob } = setup();
+      const get = tasks.get.bind(tasks);
+      jest
+        .spyOn(tasks, 'get')
+        .mockResolvedValueOnce(null)
+        .mockImplementationOnce(() => {
+          redis.status = 'reconnecting';
+          return Promise.reject(new Error('Connection is closed.'));
+        })
+        .mockImplementation(get);
+      await expect(runJob()).rejects.toThrow('Connection is closed.');
+    });
+
     it('still throws an error at the start that is not about the connection', async () => {
       const { tasks, runJob } = setup();
       jest.spyOn(tasks, 'get').mockRejectedValue(new Error('ERR unknown command'));
