@@ -1,7 +1,7 @@
 -- wrk script for bench/load.ts: sends the requests listed in the file named by WRK_REQUESTS, one
 -- a line: a path alone for a GET, or a path, a tab and a JSON body for a POST. Thread n of N
 -- sends lines n, n+N, n+2N... so no line goes out twice; with WRK_WRAP=1 it starts over at the
--- end of the list, else it stops taking new lines (the bench then reports that it ran out).
+-- end of the list, else it sends the last line again (the bench then reports that it ran out).
 -- done() prints the highest line index sent, so the next run can start after it.
 local threads = {}
 
