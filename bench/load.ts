@@ -2,7 +2,8 @@
 // tool the API-speed issue measured its baseline with; Debian: `apt-get install wrk`), else from
 // autocannon. wrk is written in C: on a 2-core machine the load generator shares the cores with
 // the service and Redis, and autocannon, a Node process, takes a larger share per request, which
-// caps a faster build more than a slower one. The table says which one ran.
+// should cap a faster build more than a slower one (docs/benchmarks.md: the measured difference
+// is within this VM's noise). The table says which one ran.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

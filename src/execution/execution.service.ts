@@ -38,8 +38,9 @@ const STOPPED_WORKER_STATUS =
 const LOST_WORKER_STATUS = 'Waiting to be retried: the worker running it stopped responding';
 const END_WRITE_RETRY_INTERVAL_MS = 250;
 /**
- * How long a job waits before another try when this process could not reach Redis to start it:
- * the queue's connection may come back before the store's (each reconnects on its own).
+ * How long a job first waits before another try when this process could not reach Redis to start
+ * it (the queue's connection may come back before the store's; each reconnects on its own). The
+ * processor waits longer on each later try.
  */
 const UNREACHABLE_RETRY_MS = 1000;
 
@@ -189,8 +190,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
       if (!(err instanceof StartUnreachable)) throw err;
       this.logger.warn(
         { taskId: job.task_id, deploymentId: job.deployment_id, event: 'postponed' },
-        `Task ${job.task_id}: Redis unreachable from this worker; back on the queue for ` +
-          `another try in ${UNREACHABLE_RETRY_MS} ms`,
+        `Task ${job.task_id}: Redis unreachable from this worker as it was to start; back on ` +
+          'the queue for another try',
       );
       return { kind: 'postponed', delayMs: UNREACHABLE_RETRY_MS };
     }

@@ -66,7 +66,6 @@ interface TaskScripts {
   taskFinish(...args: Args): Promise<string>;
 }
 
-/** Each script's guarantees are written at the top of its file in ./lua. */
 /** Every field of a NewTask, in the order the record gets them (the type checks it is all). */
 const NEW_TASK_FIELDS = [
   'id',
@@ -80,6 +79,7 @@ const allNewTaskFields: Exclude<keyof NewTask, (typeof NEW_TASK_FIELDS)[number]>
   : never = true;
 void allNewTaskFields;
 
+/** Each script's guarantees are written at the top of its file in ./lua. */
 type ScriptFile = [keyof TaskScripts, string, number];
 const CREATE: ScriptFile = ['taskCreate', 'create.lua', 4];
 const SCRIPTS: ScriptFile[] = [
