@@ -45,7 +45,7 @@ export class SubmissionsService {
     const now = new Date().toISOString();
     const byName = new Map<string, StoredSubmission>();
     dto.submissions.forEach((s, i) => {
-      this.check(s.text, `submissions.${i}.text`);
+      this.check(s.text, i);
       for (const [prompt, answer] of Object.entries(s.responses ?? {})) {
         if (!isName(prompt, MAX_PROMPT_ID_LENGTH)) {
           const field = `submissions.${i}.responses.${shownText(prompt)}`;
@@ -59,7 +59,7 @@ export class SubmissionsService {
             `submissions.${i}.responses.${prompt}`,
           ]);
         }
-        this.check(answer, `submissions.${i}.responses.${prompt}`);
+        this.check(answer, i, prompt);
       }
       byName.set(s.name, { name: s.name, text: s.text, responses: s.responses, updated_at: now });
     });
@@ -98,8 +98,16 @@ export class SubmissionsService {
     }
   }
 
-  private check(text: string, field: string): void {
+  /**
+   * The text of entry `index`, or its answer to `prompt`. The field's name is built only for an
+   * error: once per answer, it was a tenth of a large upload's time.
+   */
+  private check(text: string, index: number, prompt?: string): void {
     if (text.length > this.limits.textLength) {
+      const field =
+        prompt === undefined
+          ? `submissions.${index}.text`
+          : `submissions.${index}.responses.${prompt}`;
       throw new InvalidInputError(
         `${field} is ${text.length} characters long; the limit is ${this.limits.textLength}`,
         [field],

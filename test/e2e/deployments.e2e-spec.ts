@@ -181,6 +181,19 @@ describe('Deployments, submissions and validation (HTTP)', () => {
         .send({ submissions: [{ name: 'a', text: 'y'.repeat(501) }] })
         .expect(400);
       expect(long.body.fields).toEqual(['submissions.0.text']);
+      const longAnswer = await t.http
+        .put(`/api/page-deployments/${id}/submissions`)
+        .send({
+          submissions: [
+            { name: 'a', text: 'ok' },
+            { name: 'b', text: 'ok', responses: { 'prompt-1': 'ok', 'prompt-2': 'y'.repeat(501) } },
+          ],
+        })
+        .expect(400);
+      expect(longAnswer.body.fields).toEqual(['submissions.1.responses.prompt-2']);
+      expect(longAnswer.body.message).toBe(
+        'submissions.1.responses.prompt-2 is 501 characters long; the limit is 500',
+      );
       const many = Array.from({ length: 51 }, (_, i) => ({ name: `s${i}`, text: 'ok' }));
       const tooMany = await t.http
         .put(`/api/page-deployments/${id}/submissions`)

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 import { TriggerBehaviorDto } from '../../src/behaviors/dto/trigger-behavior.dto';
+import { PutSubmissionsDto } from '../../src/deployments/dto/submission.dto';
 import {
   createValidationPipe,
   describeValidationErrors,
@@ -49,16 +50,42 @@ describe('validation error formatter', () => {
   });
 });
 
-describe('the quick check of trigger bodies', () => {
+type Dto = new () => object;
+
+/**
+ * One test per body: the pipe (quick check first) accepts exactly what class-validator alone
+ * accepts, and hands on the same fields. Only the quick check could differ: class-validator is
+ * the authority.
+ */
+function itAgreesWithClassValidator(metatype: Dto, bodies: unknown[]): void {
   const pipe = createValidationPipe();
-  const meta: ArgumentMetadata = { type: 'body', metatype: TriggerBehaviorDto };
+  const meta: ArgumentMetadata = { type: 'body', metatype };
   /** What class-validator alone says of a body (the quick check bypassed). */
   const fullCheck = (body: unknown) =>
     ValidationPipe.prototype.transform.call(pipe, body, meta).then(
       () => true,
       () => false,
     );
+  it.each(bodies.map((b) => [JSON.stringify(b) ?? String(b), b]))(
+    'never accepts what class-validator refuses, and lets the rest through: %s',
+    async (_, body) => {
+      const full = await fullCheck(body);
+      const quick: unknown = await pipe.transform(body, meta).then(
+        (out: unknown) => out,
+        () => null,
+      );
+      if (!full) expect(quick).toBeNull();
+      else {
+        expect(quick).toBeInstanceOf(metatype);
+        expect(quick).toMatchObject(body as object);
+      }
+    },
+  );
+}
 
+describe('the quick check of trigger bodies', () => {
+  const pipe = createValidationPipe();
+  const meta: ArgumentMetadata = { type: 'body', metatype: TriggerBehaviorDto };
   const bodies: unknown[] = [
     { behavior_number: '1' },
     { behavior_number: '9999' },
@@ -98,19 +125,65 @@ describe('the quick check of trigger bodies', () => {
     }
   });
 
-  it.each(bodies.map((b) => [JSON.stringify(b) ?? String(b), b]))(
-    'never accepts what class-validator refuses, and lets the rest through: %s',
-    async (_, body) => {
-      const full = await fullCheck(body);
-      const quick: unknown = await pipe.transform(body, meta).then(
-        (out: unknown) => out,
-        () => null,
+  itAgreesWithClassValidator(TriggerBehaviorDto, bodies);
+});
+
+describe('the quick check of submission uploads', () => {
+  const pipe = createValidationPipe();
+  const meta: ArgumentMetadata = { type: 'body', metatype: PutSubmissionsDto };
+  const one = (entry: unknown) => ({ submissions: [entry] });
+  const ok = { name: 'ana@school.edu', text: 'Solar panels' };
+
+  const bodies: unknown[] = [
+    { submissions: [] },
+    one(ok),
+    one({ ...ok, responses: { 'prompt-1': 'Solar', 'prompt-2': 'Cheap' } }),
+    one({ ...ok, responses: {} }),
+    { submissions: [ok, { name: 'bo@school.edu', text: '' }] },
+    one({ ...ok, name: 'x'.repeat(320) }),
+    one({ ...ok, name: 'x'.repeat(321) }),
+    one({ ...ok, name: '' }),
+    one({ ...ok, name: 'ana\u0000@school.edu' }),
+    one({ ...ok, name: 'ana\u0085@school.edu' }),
+    one({ ...ok, name: 'ana\u007f' }),
+    // Length counts a surrogate pair, or a character and its variation selector, as one.
+    one({ ...ok, name: '\u{1F600}'.repeat(160) }),
+    one({ ...ok, name: '\u{1F600}'.repeat(161) }),
+    one({ ...ok, name: 'x'.repeat(319) + '\u{1F600}' }),
+    one({ ...ok, name: 'a\ufe0f'.repeat(170) }),
+    one({ ...ok, name: '\ufe0f' }),
+    one({ ...ok, name: '\ud800' }),
+    one({ ...ok, name: 7 }),
+    one({ ...ok, name: undefined }),
+    one({ ...ok, text: 3 }),
+    one({ name: 'ana@school.edu' }),
+    one({ ...ok, responses: null }),
+    one({ ...ok, responses: [] }),
+    one({ ...ok, responses: 'answers' }),
+    one({ ...ok, extra: 1 }),
+    one(null),
+    one('ana'),
+    one([ok]),
+    { submissions: ok },
+    { submissions: [ok], extra: true },
+    {},
+    [],
+  ];
+
+  it('takes the quick path for a usual upload', async () => {
+    const full = jest.spyOn(ValidationPipe.prototype, 'transform');
+    try {
+      const body = { submissions: [ok, { ...ok, name: 'bo@school.edu', responses: { p: 'a' } }] };
+      expect(await pipe.transform(body, meta)).toBeInstanceOf(PutSubmissionsDto);
+      expect(full).not.toHaveBeenCalled();
+      await expect(pipe.transform(one({ ...ok, name: '' }), meta)).rejects.toThrow(
+        'submissions.0.name must be longer than or equal to 1 characters',
       );
-      if (!full) expect(quick).toBeNull();
-      else {
-        expect(quick).toBeInstanceOf(TriggerBehaviorDto);
-        expect(quick).toMatchObject(body as object);
-      }
-    },
-  );
+      expect(full).toHaveBeenCalledTimes(1);
+    } finally {
+      full.mockRestore();
+    }
+  });
+
+  itAgreesWithClassValidator(PutSubmissionsDto, bodies);
 });
