@@ -97,6 +97,26 @@ describe('TaskLifecycle scripts (real Redis)', () => {
       expect((await record('a')).lifecycle).toBe('queued');
     });
 
+    it("drops expired tasks' ids from the deployment's set as new tasks come, never a live one", async () => {
+      // 1,000 ids whose records have expired, as a year of triggers would leave behind.
+      const expired = Array.from({ length: 1000 }, (_, i) => `gone-${i}`);
+      await redis.sadd(keys.deploymentTasks('d1'), ...expired);
+      const live: string[] = [];
+      for (let b = 1; b <= 200; b++) {
+        live.push(`live-${b}`);
+        expect(await lifecycle.create(newTask(`live-${b}`, String(b)), SHA1)).toEqual({
+          created: true,
+        });
+      }
+      const members = new Set(await redis.smembers(keys.deploymentTasks('d1')));
+      for (const id of live) expect(members.has(id)).toBe(true);
+      // Two random members checked per creation: about 300 of the 1,000 go (a run removing
+      // fewer than 100 is far less likely than one in a billion).
+      const left = expired.filter((id) => members.has(id)).length;
+      expect(left).toBeLessThan(900);
+      expect(await store.unfinishedTaskIds('d1')).toHaveLength(200);
+    });
+
     it('skips the deployment check for an empty SHA-1 (the last, unchecked try of a trigger)', async () => {
       await redis.set(keys.deployment('d1'), JSON.stringify({ id: 'd1', title: 'edited' }));
       expect(await lifecycle.create(newTask('a'), '')).toEqual({ created: true });

@@ -1,7 +1,8 @@
 -- Creates a task and takes its behavior's lock, in one step, if the deployment is still the one
 -- the caller read.
 -- Guarantees: at most one unfinished task per (deployment, behavior); a lock whose holder has
--- finished (or whose record expired) is taken over; the task is listed under its deployment;
+-- finished (or whose record expired) is taken over; the task is listed under its deployment,
+-- whose list sheds the ids of expired records as new tasks come;
 -- nothing is written when the deployment was edited or deleted since the caller read it (its
 -- stored JSON no longer has the SHA-1 the caller saw; an empty SHA-1 skips this check), so a
 -- caller that read it from a cache never creates a task from a stale copy; run again for the
@@ -26,4 +27,11 @@ local fields = {}
 for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('SADD', KEYS[3], ARGV[1])
+-- A finished task's record expires; its id would stay in the deployment's set for ever, one more
+-- for each trigger. Each creation checks two members at random and drops those whose record is
+-- gone (no other write adds to the set, and this one adds a record with its id), which holds the
+-- set at about twice the tasks still on record.
+for _, id in ipairs(redis.call('SRANDMEMBER', KEYS[3], 2)) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 0 then redis.call('SREM', KEYS[3], id) end
+end
 return {'created'}
