@@ -54,30 +54,28 @@ type Dto = new () => object;
 
 /**
  * One test per body: the pipe (quick check first) accepts exactly what class-validator alone
- * accepts, and hands on the same fields. Only the quick check could differ: class-validator is
- * the authority.
+ * accepts, and hands on the same value, compared as JSON (an instance of the DTO either way).
  */
 function itAgreesWithClassValidator(metatype: Dto, bodies: unknown[]): void {
   const pipe = createValidationPipe();
   const meta: ArgumentMetadata = { type: 'body', metatype };
-  /** What class-validator alone says of a body (the quick check bypassed). */
-  const fullCheck = (body: unknown) =>
-    ValidationPipe.prototype.transform.call(pipe, body, meta).then(
-      () => true,
-      () => false,
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      (out: unknown) => out,
+      () => null,
     );
-  it.each(bodies.map((b) => [JSON.stringify(b) ?? String(b), b]))(
-    'never accepts what class-validator refuses, and lets the rest through: %s',
-    async (_, body) => {
-      const full = await fullCheck(body);
-      const quick: unknown = await pipe.transform(body, meta).then(
-        (out: unknown) => out,
-        () => null,
-      );
-      if (!full) expect(quick).toBeNull();
+  // Each body is built afresh for each path: class-transformer may change what it is given.
+  it.each(bodies.map((b, i) => [JSON.stringify(b) ?? String(b), i]))(
+    'never accepts what class-validator refuses, and hands on what it would: %s',
+    async (_, i) => {
+      const fresh = (): unknown => structuredClone(bodies[i]);
+      /** What class-validator alone makes of a body (the quick check bypassed). */
+      const full = await settle(ValidationPipe.prototype.transform.call(pipe, fresh(), meta));
+      const quick = await settle(pipe.transform(fresh(), meta));
+      if (full === null) expect(quick).toBeNull();
       else {
         expect(quick).toBeInstanceOf(metatype);
-        expect(quick).toMatchObject(body as object);
+        expect(JSON.parse(JSON.stringify(quick))).toEqual(JSON.parse(JSON.stringify(full)));
       }
     },
   );
@@ -160,6 +158,10 @@ describe('the quick check of submission uploads', () => {
     one({ ...ok, responses: null }),
     one({ ...ok, responses: [] }),
     one({ ...ok, responses: 'answers' }),
+    // Prompt ids that name what every object inherits: class-transformer leaves them out.
+    one({ ...ok, responses: { toString: 'x', p: 'y' } }),
+    one({ ...ok, responses: { valueOf: 1 } }),
+    one({ ...ok, responses: { hasOwnProperty: 'x', __defineGetter__: 'y' } }),
     one({ ...ok, extra: 1 }),
     one(null),
     one('ana'),

@@ -28,10 +28,13 @@ for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[2], unpack(fields))
 redis.call('SADD', KEYS[3], ARGV[1])
 -- A finished task's record expires; its id would stay in the deployment's set for ever, one more
--- for each trigger. Each creation checks two members at random and drops those whose record is
--- gone (no other write adds to the set, and this one adds a record with its id), which holds the
--- set at about twice the tasks still on record.
-for _, id in ipairs(redis.call('SRANDMEMBER', KEYS[3], 2)) do
-  if redis.call('EXISTS', ARGV[2] .. id) == 0 then redis.call('SREM', KEYS[3], id) end
+-- for each trigger. Once the set holds more than 32 ids, each creation checks two members at
+-- random and drops those whose record is gone (no other write adds to the set, and this one adds
+-- a record with its id), which holds it near twice the tasks still on record. A smaller set, as
+-- most deployments have, costs nothing more than its count.
+if redis.call('SCARD', KEYS[3]) > 32 then
+  for _, id in ipairs(redis.call('SRANDMEMBER', KEYS[3], 2)) do
+    if redis.call('EXISTS', ARGV[2] .. id) == 0 then redis.call('SREM', KEYS[3], id) end
+  end
 end
 return {'created'}
