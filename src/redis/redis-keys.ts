@@ -13,7 +13,7 @@ export class RedisKeys {
     return `${this.prefix}:owner:${encodeURIComponent(sub)}:deps`;
   }
   /**
-   * One rate-limit window (the throttler's name and the tracked subject or address). The subject
+   * One rate-limit window (`ip:` and the address, or `subject:` and the tracked subject). The subject
    * comes from a token's `sub`: encoded, like the owner index, so it stays one key segment.
    */
   rateLimit(key: string): string {

@@ -531,6 +531,21 @@ describe('Rate limits', () => {
     }
   });
 
+  it('counts an address across subjects, and names the limit that was reached', async () => {
+    const t = await startAuthTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const ana = await t.token({ sub: `ana-${randomUUID()}`, role: 'instructor' });
+      const bo = await t.token({ sub: `bo-${randomUUID()}`, role: 'instructor' });
+      for (let i = 0; i < 2; i++) await t.as(ana).get('/api/page-deployments').expect(200);
+      await t.as(bo).get('/api/page-deployments').expect(200);
+      // Bo's second request is within his own limit, not within the address's (its fourth).
+      const res = await t.as(bo).get('/api/page-deployments').expect(429);
+      expect(res.body.message).toMatch(/^Too many requests: at most 3 a minute per IP address; /);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('is off with RATE_LIMIT_PER_MINUTE=0', async () => {
     const t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '0' });
     try {
