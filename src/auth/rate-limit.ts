@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { RateLimitedError } from '../common/errors';
 import { REDIS } from '../redis/redis.module';
 import { RedisKeys } from '../redis/redis-keys';
@@ -16,11 +17,15 @@ import { Authenticator } from './authenticator.service';
 
 const WINDOW_MS = 60_000;
 
+/** Addresses this process has seen over their limit, remembered until their window ends. */
+const REFUSED_ADDRESSES_MAX = 10_000;
+
 /**
- * A fixed window per key: the first hit starts it, every hit counts. Every key of a request (its
- * address, its subject) in one call, so a request costs one round trip to Redis whatever it is
- * counted by. Atomic, so several API instances share the counts. Answers each key's count and the
- * milliseconds left of its window, in the order of KEYS.
+ * A fixed window per key: the first hit starts it, every hit counts. The keys of a request (its
+ * address, then its subject) in one call, so a request costs one round trip to Redis whatever it
+ * is counted by; a key over the limit (ARGV[2]) ends the call, and the keys after it are not
+ * counted, as a refused request is not. Atomic, so several API instances share the counts.
+ * Answers the count and the milliseconds left of the window of each key it counted, in order.
  */
 const HITS = `
 local out = {}
@@ -33,6 +38,7 @@ for _, key in ipairs(KEYS) do
   end
   out[#out + 1] = hits
   out[#out + 1] = ttl
+  if hits > tonumber(ARGV[2]) then break end
 end
 return out
 `;
@@ -42,7 +48,8 @@ interface HitsScript {
     addressKey: string,
     subjectKey: string,
     windowMs: number,
-  ): Promise<[number, number, number, number]>;
+    limit: number,
+  ): Promise<[number, number] | [number, number, number, number]>;
 }
 
 /** RATE_LIMIT_PER_MINUTE, for the guard. */
@@ -50,14 +57,18 @@ const PER_MINUTE = Symbol('RATE_LIMIT_PER_MINUTE');
 
 /**
  * At most RATE_LIMIT_PER_MINUTE requests a minute per IP address and as many per subject (the
- * token's `sub`; a request without a verified one counts against its address there too). Both
- * are counted on every request, in one script. @nestjs/throttler, which this replaced, counted
- * each in its own round trip, one after the other: a third of a status read's throughput.
+ * token's `sub`; a request without a verified one counts against its address there too), both
+ * counted in one script. @nestjs/throttler, which this replaced, counted each in its own
+ * script, one after the other (docs/benchmarks.md measures the difference). An address over its
+ * limit is refused from memory until its window ends: no token is verified and nothing is
+ * counted for it, so a flood from one address costs little.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: Redis & HitsScript;
+  /** Address -> when its window ends (ms since the epoch). */
+  private readonly refused = new LRUCache<string, number>({ max: REFUSED_ADDRESSES_MAX });
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -72,18 +83,25 @@ export class RateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const address = req.ip;
+    const until = this.refused.get(address);
+    if (until !== undefined) {
+      if (until > Date.now()) throw this.refusal('IP address', until - Date.now());
+      this.refused.delete(address);
+    }
     const result = await this.auth.authenticate(req);
     const subject =
       'principal' in result && result.principal.sub !== null
         ? `sub:${result.principal.sub}`
-        : `anon:${req.ip}`;
-    let counts: [number, number, number, number];
+        : `anon:${address}`;
+    let counts: number[];
     try {
       // The keys the throttler used, so counts carry over a rolling upgrade.
       counts = await this.redis.rateLimitHits(
-        this.keys.rateLimit(`ip:ip:${req.ip}`),
+        this.keys.rateLimit(`ip:ip:${address}`),
         this.keys.rateLimit(`subject:${subject}`),
         WINDOW_MS,
+        this.perMinute,
       );
     } catch (err) {
       // Fail open: with Redis down every other route answers 503 anyway, and health and
@@ -92,8 +110,13 @@ export class RateLimitGuard implements CanActivate {
       return true;
     }
     const [addressHits, addressMs, subjectHits, subjectMs] = counts;
-    if (addressHits > this.perMinute) throw this.refusal('IP address', addressMs);
-    if (subjectHits > this.perMinute) throw this.refusal('subject', subjectMs);
+    if (addressHits > this.perMinute) {
+      this.refused.set(address, Date.now() + addressMs);
+      throw this.refusal('IP address', addressMs);
+    }
+    // A request without a verified subject is counted by its address there: say so.
+    if (subjectHits > this.perMinute)
+      throw this.refusal(subject.startsWith('sub:') ? 'subject' : 'IP address', subjectMs);
     return true;
   }
 
