@@ -62,11 +62,19 @@ function prepare(ref: string): { ours: Build; theirs: Build; cleanup: () => void
   };
 }
 
+/**
+ * The per-client rate limit of both builds: off by default, since one load client would be
+ * refused past the service's default; BENCH_RATE_LIMIT=100000000 counts every request without
+ * refusing any, to measure what the limit costs.
+ */
+const RATE_LIMIT = process.env.BENCH_RATE_LIMIT ?? '0';
+if (!/^\d{1,12}$/.test(RATE_LIMIT)) throw new Error('BENCH_RATE_LIMIT must be a whole number');
+
 const env = (logLevel: string): Record<string, string> => ({
   EMBEDDED_WORKERS: 'true',
   AUTH_JWT_SECRET: SECRET,
   LOG_LEVEL: logLevel,
-  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_PER_MINUTE: RATE_LIMIT,
   KEY_PREFIX,
   // Heavy tasks stay queued (the "not finished" half of the status reads, and triggers).
   WORKER_QUEUES: 'light-behaviors',
@@ -403,7 +411,7 @@ export async function compare(ref: string): Promise<void> {
       ],
     ];
     const lines = [
-      `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${git('rev-parse', '--short', 'HEAD')} against ${theirs.label}. ${ROUNDS} alternating rounds of ${DURATION_S} s per load, ${describeTool(TOOL, CONNECTIONS)} on loopback, access control on (HS256 bearer token on every request), logs at info level to a file; 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}. Median (range) of the rounds; ratio = ours / ref for throughput, ref / ours for latency (above 1 is better for us).`,
+      `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; commit ${git('rev-parse', '--short', 'HEAD')} against ${theirs.label}. ${ROUNDS} alternating rounds of ${DURATION_S} s per load, ${describeTool(TOOL, CONNECTIONS)} on loopback, access control on (HS256 bearer token on every request), ${RATE_LIMIT === '0' ? 'rate limit off' : `rate limit ${RATE_LIMIT} a minute`}, logs at info level to a file; 1-min load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}. Median (range) of the rounds; ratio = ours / ref for throughput, ref / ours for latency (above 1 is better for us).`,
       '',
       `| measure | ${ours.label} | ${theirs.label} | ratio |`,
       '|---|---|---|---|',
