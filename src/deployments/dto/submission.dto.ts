@@ -10,6 +10,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { NO_CONTROL_CHARACTERS } from '../../common/json-limits';
+import { isName, MAX_NAME_LENGTH } from '../../common/params';
 import { onlyKeys, quickCheck } from '../../common/validation';
 import { isRecord } from '../../engine/types';
 
@@ -19,7 +20,7 @@ export class SubmissionDto {
     description: "The student's e-mail; unique per deployment",
   })
   @IsString()
-  @Length(1, 320)
+  @Length(1, MAX_NAME_LENGTH)
   @Matches(NO_CONTROL_CHARACTERS, { message: 'name must not contain control characters' })
   name!: string;
 
@@ -48,22 +49,6 @@ export class PutSubmissionsDto {
 }
 
 /**
- * A name the quick check below accepts: 1 to 320 characters, none of them a control character, a
- * surrogate or a variation selector (class-validator's length counts a pair or a sequence as one
- * character; without them, its count is the string's length). Anything else, e.g. an e-mail with
- * an emoji, goes through class-validator.
- */
-function isPlainName(name: string): boolean {
-  if (name.length < 1 || name.length > 320) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) return false;
-    if (c === 0xfe0e || c === 0xfe0f) return false;
-  }
-  return true;
-}
-
-/**
  * Answers the quick check hands on as they are. class-transformer, copying `responses` into a
  * new object, leaves out a prompt id that names something every object inherits (`toString`,
  * `valueOf`, ...); such a body goes through it, so both paths store the same answers.
@@ -75,10 +60,13 @@ function isPlainResponses(responses: unknown): boolean {
   return true;
 }
 
+// `isName` (1 to 320 UTF-16 units, no control character) implies the DTO's @Length(1, 320)
+// and @Matches: class-validator counts a surrogate pair or a character and its variation
+// selector as one, so its count is at most the string's length, and at least 1 when it is not
+// empty (each unit it leaves out follows one it keeps).
 const isPlainSubmission = (s: unknown): boolean =>
   onlyKeys(s, ['name', 'text', 'responses']) &&
-  typeof s.name === 'string' &&
-  isPlainName(s.name) &&
+  isName(s.name) &&
   typeof s.text === 'string' &&
   isPlainResponses(s.responses);
 
