@@ -111,5 +111,11 @@ describe('RateLimitGuard (real Redis)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await request('10.0.4.1', as('ana'))).toBe(true);
     expect(await count(subjectKey('sub:ana'))).toBe(1);
+    // An address refused from memory is let in again once its window has ended.
+    await redis.set(addressKey('10.0.4.2'), '99', 'PX', 50);
+    expect(await request('10.0.4.2', as('bo'))).toMatch(/per IP address/);
+    expect(await request('10.0.4.2', as('bo'))).toMatch(/per IP address/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await request('10.0.4.2', as('bo'))).toBe(true);
   });
 });
